@@ -1,0 +1,83 @@
+package eventjobs.core.aws;
+
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+import java.util.Map;
+
+/**
+ * The one place AWS clients are built. Call it from a handler's no-argument constructor so
+ * each client is built once per execution environment and reused by every invocation.
+ *
+ * <p>Region and credentials come from the environment Lambda sets. Endpoints are left to the
+ * SDK, which reads {@code AWS_ENDPOINT_URL} and {@code AWS_ENDPOINT_URL_<SERVICE>} itself; when
+ * one is set for S3, path-style addressing is used, which local emulators need. Clients are
+ * thread-safe.
+ */
+public final class AwsClients {
+
+    private final Map<String, String> env;
+
+    AwsClients(Map<String, String> env) {
+        this.env = Map.copyOf(env);
+    }
+
+    /** Clients configured from this process's environment. */
+    public static AwsClients fromEnvironment() {
+        return new AwsClients(System.getenv());
+    }
+
+    public SqsClient sqs() {
+        return configure(SqsClient.builder()).build();
+    }
+
+    public DynamoDbClient dynamoDb() {
+        return configure(DynamoDbClient.builder()).build();
+    }
+
+    public S3Client s3() {
+        return configure(S3Client.builder()).forcePathStyle(endpointOverridden("S3")).build();
+    }
+
+    public LambdaClient lambda() {
+        return configure(LambdaClient.builder()).build();
+    }
+
+    /**
+     * Whether requests to {@code service} (the SDK's service id, e.g. "S3") go to an endpoint
+     * other than AWS's, through the variables or system properties the SDK itself reads.
+     */
+    boolean endpointOverridden(String service) {
+        String id = service.toUpperCase(java.util.Locale.ROOT);
+        String property = "aws.endpointUrl" + id.charAt(0) + id.substring(1).toLowerCase(java.util.Locale.ROOT);
+        return isSet(env.get("AWS_ENDPOINT_URL_" + id)) || isSet(env.get("AWS_ENDPOINT_URL"))
+                || isSet(System.getProperty(property)) || isSet(System.getProperty("aws.endpointUrl"));
+    }
+
+    private static boolean isSet(String value) {
+        return value != null && !value.isBlank();
+    }
+
+    private <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> B configure(B builder) {
+        return builder
+                .httpClientBuilder(UrlConnectionHttpClient.builder())
+                .credentialsProvider(credentials());
+    }
+
+    private AwsCredentialsProvider credentials() {
+        // Lambda puts the execution role's credentials in the environment: reading them there
+        // skips the default chain's probing of files and metadata endpoints at cold start.
+        if (env.containsKey("AWS_ACCESS_KEY_ID") && env.containsKey("AWS_SECRET_ACCESS_KEY")) {
+            return EnvironmentVariableCredentialsProvider.create();
+        }
+        return DefaultCredentialsProvider.builder().build();
+    }
+}

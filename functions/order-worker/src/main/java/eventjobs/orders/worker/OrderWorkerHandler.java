@@ -1,0 +1,62 @@
+package eventjobs.orders.worker;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import eventjobs.core.Env;
+import eventjobs.core.JobFailure;
+import eventjobs.core.aws.AwsClients;
+import eventjobs.core.events.EventCodec;
+import eventjobs.core.sqs.SqsBatch;
+import eventjobs.core.sqs.SqsDeadLetters;
+import eventjobs.orders.DynamoDbOrderStore;
+import eventjobs.orders.OrderPlaced;
+
+import java.time.Clock;
+
+/**
+ * OrderWorkerFunction: consumes OrderPlaced events from OrdersQueue and decides each order once.
+ * A message that is not a valid OrderPlaced goes to OrdersDLQ with its reason; a failed write is
+ * retried by SQS. Environment: {@code ORDERS_TABLE}, optional {@code ORDER_LIMITS}
+ * ({@code EUR=10000,USD=10000,...}).
+ */
+public class OrderWorkerHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
+
+    private final SqsBatch batch;
+    private final EventCodec codec;
+    private final ConfirmOrder confirmOrder;
+
+    /** Used by Lambda: builds the clients once per execution environment. */
+    public OrderWorkerHandler() {
+        this(Env.fromSystem(), AwsClients.fromEnvironment(), Clock.systemUTC());
+    }
+
+    private OrderWorkerHandler(Env env, AwsClients aws, Clock clock) {
+        this(new SqsBatch(new SqsDeadLetters(aws.sqs(), clock)), new EventCodec(),
+                new ConfirmOrder(new DynamoDbOrderStore(aws.dynamoDb(), env.require("ORDERS_TABLE")),
+                        env.optional("ORDER_LIMITS").map(Pricing::parse).orElseGet(Pricing::withDefaultLimits),
+                        clock));
+    }
+
+    public OrderWorkerHandler(SqsBatch batch, EventCodec codec, ConfirmOrder confirmOrder) {
+        this.batch = batch;
+        this.codec = codec;
+        this.confirmOrder = confirmOrder;
+    }
+
+    @Override
+    public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
+        return batch.process(event, context, message -> {
+            OrderPlaced order;
+            try {
+                order = OrderPlaced.fromData(codec.decode(message.body(), OrderPlaced.TYPE).data());
+            } catch (OrderPlaced.InvalidOrder invalid) {
+                throw JobFailure.permanent(invalid.getMessage());
+            }
+            ConfirmOrder.Result result = confirmOrder.apply(order);
+            context.getLogger().log("order " + result.orderId() + " " + result.status()
+                    + (result.duplicate() ? " (duplicate delivery, already decided)" : ""));
+        });
+    }
+}

@@ -1,0 +1,145 @@
+package eventjobs.orders;
+
+import eventjobs.core.idempotency.ConditionalWrites;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.Currency;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Orders in a DynamoDB table keyed by the string {@code orderId}. The order record is its own
+ * idempotency record (fused): accepting is a put conditional on the id being new, deciding is
+ * an update conditional on the order not being decided yet. Thread-safe.
+ */
+public final class DynamoDbOrderStore implements OrderStore {
+
+    static final String ORDER_ID = "orderId";
+    static final String STATUS = "status";
+    static final String CUSTOMER_ID = "customerId";
+    static final String CURRENCY = "currency";
+    static final String LINES = "lines";
+    static final String TOTAL = "total";
+    static final String REASON = "reason";
+    static final String REQUEST_HASH = "requestHash";
+    static final String ACCEPTED_AT = "acceptedAt";
+    static final String ENQUEUED_AT = "enqueuedAt";
+    static final String DECIDED_AT = "decidedAt";
+
+    private final DynamoDbClient dynamo;
+    private final String table;
+
+    public DynamoDbOrderStore(DynamoDbClient dynamo, String table) {
+        this.dynamo = dynamo;
+        this.table = table;
+    }
+
+    @Override
+    public Acceptance accept(OrderPlaced order, String requestHash, Instant now) {
+        Map<String, AttributeValue> item = orderAttributes(order);
+        item.put(STATUS, s(OrderStatus.ACCEPTED.name()));
+        item.put(REQUEST_HASH, s(requestHash));
+        item.put(ACCEPTED_AT, s(now.toString()));
+        PutItemRequest put = PutItemRequest.builder().tableName(table).item(item)
+                .conditionExpression("attribute_not_exists(#id)")
+                .expressionAttributeNames(Map.of("#id", ORDER_ID))
+                .build();
+        return switch (ConditionalWrites.put(dynamo, put)) {
+            case ConditionalWrites.Outcome.Applied applied -> new Acceptance.Accepted();
+            case ConditionalWrites.Outcome.Refused refused -> new Acceptance.AlreadyAccepted(
+                    toOrder(refused.existing()),
+                    refused.existing().getOrDefault(REQUEST_HASH, s("")).s(),
+                    refused.existing().containsKey(ENQUEUED_AT));
+        };
+    }
+
+    @Override
+    public void markEnqueued(String orderId, Instant now) {
+        dynamo.updateItem(r -> r.tableName(table).key(Map.of(ORDER_ID, s(orderId)))
+                .updateExpression("SET #enqueuedAt = if_not_exists(#enqueuedAt, :now)")
+                .conditionExpression("attribute_exists(#id)")
+                .expressionAttributeNames(Map.of("#enqueuedAt", ENQUEUED_AT, "#id", ORDER_ID))
+                .expressionAttributeValues(Map.of(":now", s(now.toString()))));
+    }
+
+    @Override
+    public boolean decide(OrderPlaced order, OrderStatus decision, BigDecimal total, Optional<String> reason,
+                          Instant now) {
+        Map<String, String> names = new HashMap<>(Map.of("#id", ORDER_ID, "#status", STATUS,
+                "#customerId", CUSTOMER_ID, "#currency", CURRENCY, "#lines", LINES, "#total", TOTAL,
+                "#decidedAt", DECIDED_AT));
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":decision", s(decision.name()),
+                ":accepted", s(OrderStatus.ACCEPTED.name()), ":customerId", s(order.customerId()),
+                ":currency", s(order.currency().getCurrencyCode()), ":lines", lines(order.lines()),
+                ":total", n(total), ":now", s(now.toString())));
+        StringBuilder update = new StringBuilder("SET #status = :decision, #customerId = :customerId,"
+                + " #currency = :currency, #lines = :lines, #total = :total, #decidedAt = :now");
+        if (reason.isPresent()) {
+            names.put("#reason", REASON);
+            values.put(":reason", s(reason.get()));
+            update.append(", #reason = :reason");
+        }
+        UpdateItemRequest request = UpdateItemRequest.builder().tableName(table)
+                .key(Map.of(ORDER_ID, s(order.orderId())))
+                .updateExpression(update.toString())
+                .conditionExpression("attribute_not_exists(#id) OR #status = :accepted")
+                .expressionAttributeNames(names)
+                .expressionAttributeValues(values)
+                .build();
+        return ConditionalWrites.update(dynamo, request) instanceof ConditionalWrites.Outcome.Applied;
+    }
+
+    @Override
+    public Optional<Order> find(String orderId) {
+        Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(table)
+                .key(Map.of(ORDER_ID, s(orderId))).consistentRead(true)).item();
+        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(toOrder(item));
+    }
+
+    private static Map<String, AttributeValue> orderAttributes(OrderPlaced order) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put(ORDER_ID, s(order.orderId()));
+        item.put(CUSTOMER_ID, s(order.customerId()));
+        item.put(CURRENCY, s(order.currency().getCurrencyCode()));
+        item.put(LINES, lines(order.lines()));
+        return item;
+    }
+
+    private static AttributeValue lines(List<OrderLine> lines) {
+        return AttributeValue.fromL(lines.stream()
+                .map(line -> AttributeValue.fromM(Map.of(
+                        "sku", s(line.sku()),
+                        "quantity", AttributeValue.fromN(Integer.toString(line.quantity())),
+                        "unitPrice", s(line.unitPrice().toPlainString()))))
+                .toList());
+    }
+
+    private static Order toOrder(Map<String, AttributeValue> item) {
+        List<OrderLine> lines = item.get(LINES).l().stream()
+                .map(AttributeValue::m)
+                .map(line -> new OrderLine(line.get("sku").s(), Integer.parseInt(line.get("quantity").n()),
+                        new BigDecimal(line.get("unitPrice").s())))
+                .toList();
+        return new Order(item.get(ORDER_ID).s(), OrderStatus.valueOf(item.get(STATUS).s()),
+                item.get(CUSTOMER_ID).s(), Currency.getInstance(item.get(CURRENCY).s()), lines,
+                Optional.ofNullable(item.get(TOTAL)).map(v -> new BigDecimal(v.n())),
+                Optional.ofNullable(item.get(REASON)).map(AttributeValue::s),
+                Optional.ofNullable(item.get(ACCEPTED_AT)).map(v -> Instant.parse(v.s())),
+                Optional.ofNullable(item.get(DECIDED_AT)).map(v -> Instant.parse(v.s())));
+    }
+
+    private static AttributeValue s(String value) {
+        return AttributeValue.fromS(value);
+    }
+
+    private static AttributeValue n(BigDecimal value) {
+        return AttributeValue.fromN(value.toPlainString());
+    }
+}

@@ -1,0 +1,81 @@
+package eventjobs.orders;
+
+import eventjobs.core.events.EventType;
+import eventjobs.core.events.Violation;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Currency;
+import java.util.List;
+
+/**
+ * A customer placed an order: the data of an {@code eventjobs.order.placed} event
+ * ({@code events/schemas/order-placed.v1.json}).
+ */
+public record OrderPlaced(String orderId, String customerId, Currency currency, List<OrderLine> lines) {
+
+    public static final EventType TYPE = new EventType("eventjobs.order.placed", "order-placed.v1");
+
+    public OrderPlaced {
+        lines = List.copyOf(lines);
+    }
+
+    /**
+     * Reads event data that already passed the schema, and checks what a schema cannot: that
+     * no price has more decimals than its currency has (no "100.5" yen).
+     *
+     * @throws InvalidOrder with the offending fields
+     */
+    public static OrderPlaced fromData(JsonNode data) {
+        Currency currency = Currency.getInstance(data.get("currency").asString());
+        List<OrderLine> lines = new ArrayList<>();
+        List<Violation> violations = new ArrayList<>();
+        JsonNode lineNodes = data.get("lines");
+        for (int i = 0; i < lineNodes.size(); i++) {
+            JsonNode line = lineNodes.get(i);
+            BigDecimal unitPrice = new BigDecimal(line.get("unitPrice").asString());
+            if (unitPrice.scale() > currency.getDefaultFractionDigits()) {
+                violations.add(new Violation("/lines/" + i + "/unitPrice", "has more decimals than "
+                        + currency.getCurrencyCode() + " allows (" + currency.getDefaultFractionDigits() + ")"));
+            }
+            lines.add(new OrderLine(line.get("sku").asString(), line.get("quantity").asInt(), unitPrice));
+        }
+        if (!violations.isEmpty()) {
+            throw new InvalidOrder(violations);
+        }
+        return new OrderPlaced(data.get("orderId").asString(), data.get("customerId").asString(), currency, lines);
+    }
+
+    public ObjectNode toData() {
+        ObjectNode data = JsonMapper.shared().createObjectNode()
+                .put("orderId", orderId)
+                .put("customerId", customerId)
+                .put("currency", currency.getCurrencyCode());
+        ArrayNode lineNodes = data.putArray("lines");
+        for (OrderLine line : lines) {
+            lineNodes.addObject()
+                    .put("sku", line.sku())
+                    .put("quantity", line.quantity())
+                    .put("unitPrice", line.unitPrice().toPlainString());
+        }
+        return data;
+    }
+
+    /** An order that is well-formed JSON but not a possible order. */
+    public static final class InvalidOrder extends IllegalArgumentException {
+        private final transient List<Violation> violations;
+
+        public InvalidOrder(List<Violation> violations) {
+            super("invalid order: " + violations);
+            this.violations = List.copyOf(violations);
+        }
+
+        public List<Violation> violations() {
+            return violations;
+        }
+    }
+}

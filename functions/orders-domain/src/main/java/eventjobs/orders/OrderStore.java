@@ -1,0 +1,34 @@
+package eventjobs.orders;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.Optional;
+
+/** Where orders live. Each write is one conditional write; implementations are thread-safe. */
+public interface OrderStore {
+
+    /** Result of recording an order as ACCEPTED. */
+    sealed interface Acceptance {
+        /** The order is new and now recorded. */
+        record Accepted() implements Acceptance {}
+
+        /** The order id was taken already, by the request with {@code requestHash}. */
+        record AlreadyAccepted(Order existing, String requestHash, boolean enqueued) implements Acceptance {}
+    }
+
+    /** Records {@code order} as ACCEPTED unless its id exists (one conditional put). */
+    Acceptance accept(OrderPlaced order, String requestHash, Instant now);
+
+    /** Notes that the order's OrderPlaced event is on the queue, so a replay need not send it again. */
+    void markEnqueued(String orderId, Instant now);
+
+    /**
+     * Records the worker's decision, once: applies only if the order is ACCEPTED or not yet
+     * known (orders may arrive from other producers than the API). One conditional write.
+     *
+     * @return true if this call decided the order; false if it had been decided already
+     */
+    boolean decide(OrderPlaced order, OrderStatus decision, BigDecimal total, Optional<String> reason, Instant now);
+
+    Optional<Order> find(String orderId);
+}

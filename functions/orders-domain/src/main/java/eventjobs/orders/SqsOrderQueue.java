@@ -1,0 +1,36 @@
+package eventjobs.orders;
+
+import eventjobs.core.events.CloudEvent;
+import eventjobs.core.events.EventCodec;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+import java.time.Clock;
+
+/**
+ * Sends OrderPlaced events to the orders queue, validated against their schema. The event id
+ * is derived from the order id, so sending the same order twice yields the same event.
+ */
+public final class SqsOrderQueue implements OrderQueue {
+
+    private final SqsClient sqs;
+    private final String queueUrl;
+    private final String source;
+    private final EventCodec codec;
+    private final Clock clock;
+
+    /** @param source the CloudEvents source of the producer, e.g. {@code /orders-api} */
+    public SqsOrderQueue(SqsClient sqs, String queueUrl, String source, EventCodec codec, Clock clock) {
+        this.sqs = sqs;
+        this.queueUrl = queueUrl;
+        this.source = source;
+        this.codec = codec;
+        this.clock = clock;
+    }
+
+    @Override
+    public void send(OrderPlaced order) {
+        String body = codec.encode(new CloudEvent("order-placed-" + order.orderId(), source, OrderPlaced.TYPE,
+                clock.instant(), order.toData()));
+        sqs.sendMessage(r -> r.queueUrl(queueUrl).messageBody(body));
+    }
+}

@@ -1,0 +1,98 @@
+package eventjobs.local.aws;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+
+/** A {@code moto_server} child process on a loopback port (DynamoDB; moto serves every service on one port). */
+final class MotoServer implements AutoCloseable {
+
+    private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
+
+    private final Process process;
+    private final URI endpoint;
+    private final Path log;
+
+    private MotoServer(Process process, URI endpoint, Path log) {
+        this.process = process;
+        this.endpoint = endpoint;
+        this.log = log;
+    }
+
+    /**
+     * Starts moto and waits until it answers.
+     *
+     * @throws IllegalStateException when moto_server is not installed, exits, or does not answer in time
+     */
+    static MotoServer start(int port) {
+        Path log;
+        Process process;
+        try {
+            log = Files.createTempFile("moto-server-", ".log");
+            process = new ProcessBuilder("moto_server", "-H", "127.0.0.1", "-p", Integer.toString(port))
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
+        } catch (IOException e) {
+            throw new IllegalStateException("moto_server is not installed or not on PATH; install it with"
+                    + " pip install 'moto[server]' (it serves DynamoDB locally)");
+        }
+        MotoServer moto = new MotoServer(process, URI.create("http://127.0.0.1:" + port), log);
+        moto.awaitReady();
+        return moto;
+    }
+
+    URI endpoint() {
+        return endpoint;
+    }
+
+    private void awaitReady() {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        HttpRequest ping = HttpRequest.newBuilder(endpoint.resolve("/moto-api/")).timeout(Duration.ofSeconds(2)).build();
+        Instant deadline = Instant.now().plus(STARTUP_TIMEOUT);
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("moto_server exited with " + process.exitValue() + " on start; its log: " + log);
+            }
+            try {
+                if (http.send(ping, HttpResponse.BodyHandlers.discarding()).statusCode() < 500) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // still starting
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        close();
+        throw new IllegalStateException("moto_server did not answer on " + endpoint + " within "
+                + STARTUP_TIMEOUT.toSeconds() + " s; its log: " + log);
+    }
+
+    @Override
+    public void close() {
+        process.descendants().forEach(ProcessHandle::destroy);
+        process.destroy();
+        try {
+            if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+}
