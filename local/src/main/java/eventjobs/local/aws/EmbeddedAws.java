@@ -119,7 +119,13 @@ public final class EmbeddedAws implements AutoCloseable {
     }
 
     public DynamoDbClient dynamoDb() {
+        return dynamoDb(new RequestCounter());
+    }
+
+    /** A DynamoDB client whose requests {@code counter} counts. */
+    public DynamoDbClient dynamoDb(RequestCounter counter) {
         return DynamoDbClient.builder()
+                .overrideConfiguration(c -> c.addExecutionInterceptor(counter))
                 .endpointOverride(endpoint("dynamodb"))
                 .region(Region.of(REGION))
                 .credentialsProvider(credentials())
