@@ -1,0 +1,35 @@
+package eventjobs.system;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs a command line tool the tests rely on and says clearly when it is missing. */
+final class Commands {
+
+    record Result(int exitCode, String output) {}
+
+    private Commands() {}
+
+    static Result run(Path workingDirectory, List<String> command) {
+        try {
+            Process process = new ProcessBuilder(command).directory(workingDirectory.toFile())
+                    .redirectErrorStream(true).start();
+            process.getOutputStream().close();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(120, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException(String.join(" ", command) + " did not finish within 120 s");
+            }
+            return new Result(process.exitValue(), output);
+        } catch (IOException e) {
+            throw new IllegalStateException(command.getFirst() + " is not installed or not on PATH"
+                    + " (make check-tools says how to install it)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running " + command.getFirst(), e);
+        }
+    }
+}
