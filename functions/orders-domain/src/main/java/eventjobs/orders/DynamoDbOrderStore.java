@@ -7,6 +7,7 @@ import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Instant;
 import java.util.Currency;
 import java.util.HashMap;
@@ -127,9 +128,12 @@ public final class DynamoDbOrderStore implements OrderStore {
                 .map(line -> new OrderLine(line.get("sku").s(), Integer.parseInt(line.get("quantity").n()),
                         new BigDecimal(line.get("unitPrice").s())))
                 .toList();
+        Currency currency = Currency.getInstance(item.get(CURRENCY).s());
         return new Order(item.get(ORDER_ID).s(), OrderStatus.valueOf(item.get(STATUS).s()),
-                item.get(CUSTOMER_ID).s(), Currency.getInstance(item.get(CURRENCY).s()), lines,
-                Optional.ofNullable(item.get(TOTAL)).map(v -> new BigDecimal(v.n())),
+                item.get(CUSTOMER_ID).s(), currency, lines,
+                // DynamoDB numbers drop trailing zeros: give totals their currency's scale back
+                Optional.ofNullable(item.get(TOTAL))
+                        .map(v -> new BigDecimal(v.n()).setScale(currency.getDefaultFractionDigits(), RoundingMode.UNNECESSARY)),
                 Optional.ofNullable(item.get(REASON)).map(AttributeValue::s),
                 Optional.ofNullable(item.get(ACCEPTED_AT)).map(v -> Instant.parse(v.s())),
                 Optional.ofNullable(item.get(DECIDED_AT)).map(v -> Instant.parse(v.s())));

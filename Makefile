@@ -1,0 +1,29 @@
+# The few commands people type. Each finds a JDK 25 itself (scripts/find-jdk25).
+MVN := scripts/mvn -B --no-transfer-progress
+
+.PHONY: test build check-tools validate bench clean
+
+## test: build every function zip and run all tests against local emulators (ElasticMQ, moto)
+test: check-tools
+	$(MVN) verify
+
+## build: the Lambda zips template.yaml points at (functions/*/target/*.zip), no tests
+build:
+	$(MVN) -DskipTests package
+
+## check-tools: say which tools the tests need and are missing
+check-tools:
+	@scripts/check-tools
+
+## validate: lint template.yaml and run the SAM transform on it
+validate: check-tools
+	cfn-lint template.yaml
+	scripts/sam-translate.py template.yaml > /dev/null && echo "template.yaml: SAM transform ok"
+
+## bench: print the figures in BENCHMARKS.md (zip sizes, cold starts, DynamoDB writes per order)
+bench: build
+	$(MVN) -q -pl bench -am -DskipTests install
+	$(MVN) -q -pl bench exec:exec@bench
+
+clean:
+	$(MVN) -q clean

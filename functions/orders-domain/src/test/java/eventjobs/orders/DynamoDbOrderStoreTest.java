@@ -1,0 +1,139 @@
+package eventjobs.orders;
+
+import eventjobs.local.aws.EmbeddedAws;
+import eventjobs.local.aws.Tables;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Currency;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Fused idempotency: the order record's own conditional writes, against moto. */
+class DynamoDbOrderStoreTest {
+
+    private static final Instant NOW = Instant.parse("2026-11-27T10:00:00Z");
+    private static final OrderPlaced ORDER = new OrderPlaced("o-1", "cust-1", Currency.getInstance("EUR"),
+            List.of(new OrderLine("SKU-1", 3, new BigDecimal("2.50"))));
+
+    private final EmbeddedAws aws = EmbeddedAws.shared();
+    private DynamoDbClient dynamo;
+    private DynamoDbOrderStore store;
+
+    @BeforeEach
+    void setUp() {
+        aws.reset();
+        dynamo = aws.dynamoDb();
+        new Tables(dynamo).createWithStringKey("Orders", "orderId");
+        store = new DynamoDbOrderStore(dynamo, "Orders");
+    }
+
+    @AfterEach
+    void tearDown() {
+        dynamo.close();
+    }
+
+    @Test
+    void accept_shouldReturnExistingOrder_whenIdIsTaken() {
+        assertThat(store.accept(ORDER, "hash-1", NOW)).isInstanceOf(OrderStore.Acceptance.Accepted.class);
+
+        OrderStore.Acceptance again = store.accept(ORDER, "hash-2", NOW.plusSeconds(1));
+
+        assertThat(again).isInstanceOfSatisfying(OrderStore.Acceptance.AlreadyAccepted.class, existing -> {
+            assertThat(existing.requestHash()).isEqualTo("hash-1");
+            assertThat(existing.enqueued()).isFalse();
+            assertThat(existing.existing().acceptedAt()).contains(NOW);
+            assertThat(existing.existing().lines()).isEqualTo(ORDER.lines());
+        });
+    }
+
+    @Test
+    void markEnqueued_shouldBeSeenByLaterAcceptance() {
+        store.accept(ORDER, "hash-1", NOW);
+        store.markEnqueued("o-1", NOW);
+
+        assertThat(store.accept(ORDER, "hash-1", NOW)).isInstanceOfSatisfying(OrderStore.Acceptance.AlreadyAccepted.class,
+                existing -> assertThat(existing.enqueued()).isTrue());
+    }
+
+    @Test
+    void decide_shouldApplyOnce_whenCalledTwice() {
+        store.accept(ORDER, "hash-1", NOW);
+
+        boolean first = store.decide(ORDER, OrderStatus.CONFIRMED, new BigDecimal("7.50"), Optional.empty(), NOW);
+        boolean second = store.decide(ORDER, OrderStatus.REJECTED, new BigDecimal("7.50"), Optional.of("late"), NOW.plusSeconds(9));
+
+        assertThat(first).isTrue();
+        assertThat(second).isFalse();
+        Order order = store.find("o-1").orElseThrow();
+        assertThat(order.status()).isEqualTo(OrderStatus.CONFIRMED);
+        assertThat(order.reason()).isEmpty();
+        assertThat(order.decidedAt()).contains(NOW);
+    }
+
+    @Test
+    void decide_shouldRecordOrderNeverSeenByTheApi() {
+        boolean decided = store.decide(ORDER, OrderStatus.REJECTED, new BigDecimal("7.50"), Optional.of("too big"), NOW);
+
+        assertThat(decided).isTrue();
+        Order order = store.find("o-1").orElseThrow();
+        assertThat(order.status()).isEqualTo(OrderStatus.REJECTED);
+        assertThat(order.reason()).contains("too big");
+        assertThat(order.acceptedAt()).isEmpty();
+        assertThat(order.total()).contains(new BigDecimal("7.50"));
+    }
+
+    @Test
+    void decide_shouldHaveOneEffect_whenDuplicatesRaceEachOther() throws Exception {
+        store.accept(ORDER, "hash-1", NOW);
+        List<Boolean> outcomes = race(8, () -> store.decide(ORDER, OrderStatus.CONFIRMED, new BigDecimal("7.50"),
+                Optional.empty(), NOW));
+
+        assertThat(outcomes).containsOnlyOnce(true);
+        assertThat(outcomes).hasSize(8);
+    }
+
+    @Test
+    void accept_shouldHaveOneEffect_whenDuplicatesRaceEachOther() throws Exception {
+        List<OrderStore.Acceptance> outcomes = race(8, () -> store.accept(ORDER, "hash-1", NOW));
+
+        assertThat(outcomes).filteredOn(OrderStore.Acceptance.Accepted.class::isInstance).hasSize(1);
+        assertThat(outcomes).filteredOn(OrderStore.Acceptance.AlreadyAccepted.class::isInstance).hasSize(7);
+    }
+
+    @Test
+    void find_shouldBeEmpty_forUnknownOrder() {
+        assertThat(store.find("nope")).isEmpty();
+    }
+
+    private static <T> List<T> race(int callers, Callable<T> call) throws Exception {
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<T>> futures = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(callers)) {
+            for (int i = 0; i < callers; i++) {
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    return call.call();
+                }));
+            }
+            start.countDown();
+            List<T> results = new ArrayList<>();
+            for (Future<T> future : futures) {
+                results.add(future.get());
+            }
+            return results;
+        }
+    }
+}
