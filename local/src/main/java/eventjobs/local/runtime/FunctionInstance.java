@@ -1,0 +1,238 @@
+package eventjobs.local.runtime;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One execution environment: a JVM running the Runtime Interface Client in the function's
+ * unzipped code, talking to its own {@link RuntimeApi}. It serves one invocation at a time and
+ * stays warm between them. It dies when an invocation times out (it is killed, as Lambda does)
+ * or its process exits; a dead instance is not reused. Thread-safe.
+ */
+public final class FunctionInstance implements AutoCloseable {
+
+    private final FunctionConfig config;
+    private final RuntimeApi api;
+    private final Process process;
+    private final Instant startedAt;
+    private volatile boolean initReported;
+
+    private FunctionInstance(FunctionConfig config, RuntimeApi api, Process process, Instant startedAt) {
+        this.config = config;
+        this.api = api;
+        this.process = process;
+        this.startedAt = startedAt;
+    }
+
+    /**
+     * Starts the JVM; it initializes while the first invocation is on its way.
+     *
+     * @param runtimeDirectory where shared runtime files (the JNI library) are kept
+     */
+    public static FunctionInstance start(FunctionConfig config, Path runtimeDirectory, FunctionLogs logs) {
+        RuntimeApi api;
+        try {
+            api = new RuntimeApi();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open a Runtime API port for " + config.name(), e);
+        }
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // what Lambda's Java runtime does: heap bounded by the memory setting, serial GC, CDS on
+        command.add("-XX:MaxHeapSize=" + (config.memoryMb() * 85 / 100) + "m");
+        command.add("-XX:+UseSerialGC");
+        command.add("-Xshare:auto");
+        command.add("-XX:-UsePerfData");
+        command.add("--enable-native-access=ALL-UNNAMED");
+        command.add("-D" + RuntimeClasspath.JNI_PROPERTY + "=" + RuntimeClasspath.jniLibrary(runtimeDirectory));
+        command.add("-cp");
+        command.add(RuntimeClasspath.classpath());
+        command.add(RuntimeClasspath.MAIN_CLASS);
+        command.add(config.handler());
+        ProcessBuilder builder = new ProcessBuilder(command)
+                // the client loads the function from its working directory (user.dir) and user.dir/lib
+                .directory(config.codeDirectory().toFile());
+        builder.environment().clear();
+        builder.environment().putAll(environment(config, api.address()));
+        Instant startedAt = Instant.now();
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            api.close();
+            throw new UncheckedIOException("cannot start a JVM for " + config.name(), e);
+        }
+        pump(process.getInputStream(), config.name(), logs);
+        pump(process.getErrorStream(), config.name(), logs);
+        return new FunctionInstance(config, api, process, startedAt);
+    }
+
+    public boolean alive() {
+        return process.isAlive();
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Runs one invocation to its end: a response, an error, a timeout or a crash. */
+    public InvocationResult invoke(byte[] event) {
+        String requestId = UUID.randomUUID().toString();
+        Instant begin = Instant.now();
+        Instant deadline = begin.plus(config.timeout());
+        CompletableFuture<RuntimeApi.Reply> reply = new CompletableFuture<>();
+        api.submit(new RuntimeApi.Pending(requestId, event, deadline, config.arn(),
+                "Root=1-" + Long.toHexString(begin.getEpochSecond()) + "-" + requestId.replace("-", "").substring(0, 24)
+                        + ";Sampled=0", reply));
+        boolean cold = !initReported;
+        initReported = true;
+        CompletableFuture<Object> ended = CompletableFuture.anyOf(reply, api.initError(), process.onExit());
+        try {
+            ended.get(Math.max(1, Duration.between(Instant.now(), deadline).toMillis()), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            kill();
+            return result(InvocationResult.Outcome.TIMEOUT, error("Sandbox.Timedout", "RequestId: " + requestId
+                    + " Error: Task timed out after " + seconds(config.timeout()) + " seconds"), "Sandbox.Timedout", begin, cold);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            kill();
+            throw new IllegalStateException("interrupted while invoking " + config.name(), e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+        if (reply.isDone()) {
+            RuntimeApi.Reply answer = reply.join();
+            return answer.error()
+                    ? result(InvocationResult.Outcome.FUNCTION_ERROR, answer.body(), errorTypeOf(answer), begin, cold)
+                    : result(InvocationResult.Outcome.SUCCESS, answer.body(), null, begin, cold);
+        }
+        if (api.initError().isDone()) {
+            kill();
+            RuntimeApi.Reply answer = api.initError().join();
+            return result(InvocationResult.Outcome.INIT_ERROR, answer.body(), errorTypeOf(answer), begin, cold);
+        }
+        // the process exited before answering
+        awaitExit();
+        return result(InvocationResult.Outcome.CRASH, error("Runtime.ExitError", "RequestId: " + requestId
+                + " Error: Runtime exited with error: exit status " + process.exitValue()), "Runtime.ExitError", begin, cold);
+    }
+
+    private InvocationResult result(InvocationResult.Outcome outcome, byte[] payload, String errorType, Instant begin,
+                                    boolean cold) {
+        Instant end = Instant.now();
+        Optional<Duration> init = Optional.empty();
+        Instant invokeStart = begin;
+        if (cold && api.firstPoll().isDone()) {
+            Instant firstPoll = api.firstPoll().join();
+            init = Optional.of(Duration.between(startedAt, firstPoll));
+            invokeStart = firstPoll.isAfter(begin) ? firstPoll : begin;
+        } else if (cold) {
+            init = Optional.of(Duration.between(startedAt, end));
+        }
+        return new InvocationResult(outcome, payload, Optional.ofNullable(errorType),
+                Duration.between(invokeStart, end), init);
+    }
+
+    private static String errorTypeOf(RuntimeApi.Reply reply) {
+        // the client sends the exception class in the body and Runtime.* in the header
+        String body = new String(reply.body(), StandardCharsets.UTF_8);
+        int at = body.indexOf("\"errorType\"");
+        if (at >= 0) {
+            int start = body.indexOf('"', body.indexOf(':', at) + 1);
+            int end = body.indexOf('"', start + 1);
+            if (start > 0 && end > start) {
+                return body.substring(start + 1, end);
+            }
+        }
+        return reply.errorType();
+    }
+
+    private static byte[] error(String type, String message) {
+        return ("{\"errorType\":\"" + type + "\",\"errorMessage\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String seconds(Duration duration) {
+        return String.format(java.util.Locale.ROOT, "%.2f", duration.toMillis() / 1000.0);
+    }
+
+    private static Map<String, String> environment(FunctionConfig config, String runtimeApi) {
+        Map<String, String> env = new HashMap<>();
+        env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
+        env.put("LANG", "en_US.UTF-8");
+        env.put("TZ", ":UTC");
+        env.put("HOME", System.getProperty("java.io.tmpdir"));
+        env.putAll(config.environment());
+        env.put("AWS_LAMBDA_RUNTIME_API", runtimeApi);
+        env.put("AWS_LAMBDA_FUNCTION_NAME", config.name());
+        env.put("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
+        env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", Integer.toString(config.memoryMb()));
+        env.put("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + config.name());
+        env.put("AWS_LAMBDA_LOG_STREAM_NAME", "local/" + UUID.randomUUID());
+        env.put("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
+        env.put("AWS_EXECUTION_ENV", "AWS_Lambda_java25");
+        env.put("LAMBDA_TASK_ROOT", config.codeDirectory().toString());
+        env.put("_HANDLER", config.handler());
+        env.putIfAbsent("AWS_REGION", "us-east-1");
+        env.putIfAbsent("AWS_DEFAULT_REGION", env.get("AWS_REGION"));
+        return env;
+    }
+
+    private static void pump(InputStream stream, String function, FunctionLogs logs) {
+        Thread.ofVirtual().name(function + "-log").start(() -> {
+            try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                for (String line; (line = reader.readLine()) != null; ) {
+                    logs.line(function, line);
+                }
+            } catch (IOException closed) {
+                // the process is gone
+            }
+        });
+    }
+
+    private void kill() {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        awaitExit();
+    }
+
+    private void awaitExit() {
+        try {
+            process.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(2, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+            }
+        }
+        api.close();
+    }
+}
