@@ -1,0 +1,198 @@
+package eventjobs.local.template;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SamTemplateTest {
+
+    private static final Path PROJECT_TEMPLATE = Path.of(System.getProperty("eventjobs.root"), "template.yaml");
+
+    @TempDir
+    Path dir;
+
+    private Path write(String yaml) throws IOException {
+        Path file = dir.resolve("template.yaml");
+        Files.writeString(file, yaml);
+        return file;
+    }
+
+    @Test
+    void load_shouldReadProjectTemplate() {
+        SamTemplate template = SamTemplate.load(PROJECT_TEMPLATE, "eventjobs", Map.of());
+        template.sqsEndpoint("http://localhost:4566/");
+
+        Specs.Function worker = template.function("OrderWorkerFunction").orElseThrow();
+        assertThat(worker.name()).isEqualTo("eventjobs-OrderWorkerFunction");
+        assertThat(worker.handler()).isEqualTo("eventjobs.orders.worker.OrderWorkerHandler::handleRequest");
+        assertThat(worker.runtime()).isEqualTo("java25");
+        assertThat(worker.timeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(worker.memoryMb()).isEqualTo(1024);
+        assertThat(worker.codeUri()).isEqualTo(PROJECT_TEMPLATE.getParent().resolve("functions/order-worker/target/order-worker.zip"));
+        assertThat(worker.environment()).containsEntry("ORDERS_TABLE", "eventjobs-OrdersTable")
+                .containsEntry("AWS_LAMBDA_LOG_FORMAT", "JSON")
+                .containsEntry("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");
+        assertThat(worker.events()).singleElement().isInstanceOfSatisfying(Specs.SqsEvent.class, sqs -> {
+            assertThat(sqs.queueLogicalId()).isEqualTo("OrdersQueue");
+            assertThat(sqs.batchSize()).isEqualTo(10);
+            assertThat(sqs.batchingWindow()).isEqualTo(Duration.ofSeconds(1));
+            assertThat(sqs.reportBatchItemFailures()).isTrue();
+            assertThat(sqs.maximumConcurrency()).hasValue(10);
+        });
+        Specs.Function api = template.function("OrdersApiFunction").orElseThrow();
+        assertThat(api.environment()).containsEntry("ORDERS_QUEUE_URL", "http://localhost:4566/000000000000/eventjobs-OrdersQueue");
+        assertThat(api.events()).extracting(Specs.Event::name).containsExactly("PlaceOrder", "GetOrder");
+        assertThat(api.events().getFirst()).isEqualTo(new Specs.HttpEvent("PlaceOrder", true, "POST", "/orders"));
+
+        assertThat(template.queues()).extracting(Specs.Queue::name)
+                .containsExactly("eventjobs-OrdersQueue", "eventjobs-OrdersDLQ");
+        assertThat(template.queues().getFirst().attributes()).containsEntry("VisibilityTimeout", "180")
+                .containsEntry("RedrivePolicy", "{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:000000000000:eventjobs-OrdersDLQ\",\"maxReceiveCount\":5}");
+        assertThat(template.tables()).extracting(Specs.Table::name)
+                .containsExactly("eventjobs-OrdersTable", "eventjobs-IdempotencyTable");
+        assertThat(template.tables().get(1).ttlAttribute()).contains("expiresAt");
+        assertThat(template.unsupported()).anyMatch(line -> line.startsWith("Policies of OrderWorkerFunction, OrdersApiFunction"))
+                .anyMatch(line -> line.startsWith("OrdersDLQNotEmptyAlarm (AWS::CloudWatch::Alarm)"))
+                .anyMatch(line -> line.startsWith("OrdersApi: authorization is not enforced locally"));
+    }
+
+    @Test
+    void load_shouldResolveIntrinsicsParametersAndConditions() throws IOException {
+        Path file = write("""
+                Parameters:
+                  Stage: { Type: String, Default: dev, AllowedValues: [dev, prod] }
+                Conditions:
+                  IsProd: !Equals [!Ref Stage, prod]
+                  NotProd: !Not [!Condition IsProd]
+                Mappings:
+                  Sizes: { dev: { memory: 256 }, prod: { memory: 2048 } }
+                Globals:
+                  Function:
+                    Runtime: java25
+                    Timeout: 5
+                    Environment: { Variables: { SHARED: from-globals, OVERRIDDEN: global } }
+                Resources:
+                  Jobs:
+                    Type: AWS::SQS::Queue
+                    Properties:
+                      QueueName: !Sub "${AWS::StackName}-jobs-${Stage}.fifo"
+                      FifoQueue: true
+                  ProdOnly:
+                    Type: AWS::SQS::Queue
+                    Condition: IsProd
+                  Fn:
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      Handler: a.B::handleRequest
+                      CodeUri: build/fn.zip
+                      MemorySize: !FindInMap [Sizes, !Ref Stage, memory]
+                      Environment:
+                        Variables:
+                          OVERRIDDEN: local
+                          JOINED: !Join ["/", [a, !Ref Stage, !GetAtt Jobs.QueueName]]
+                          PICKED: !Select [1, !Split [",", "x,y,z"]]
+                          CHOSEN: !If [IsProd, big, small]
+                          ESCAPED: !Sub "${!Literal}-${Jobs.Arn}"
+                          GONE: !If [NotProd, !Ref AWS::NoValue, here]
+                """);
+
+        SamTemplate dev = SamTemplate.load(file, "st", Map.of());
+        Specs.Function fn = dev.function("Fn").orElseThrow();
+
+        assertThat(fn.memoryMb()).isEqualTo(256);
+        assertThat(fn.timeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(fn.environment()).containsEntry("SHARED", "from-globals").containsEntry("OVERRIDDEN", "local")
+                .containsEntry("JOINED", "a/dev/st-jobs-dev.fifo").containsEntry("PICKED", "y")
+                .containsEntry("CHOSEN", "small")
+                .containsEntry("ESCAPED", "${Literal}-arn:aws:sqs:us-east-1:000000000000:st-jobs-dev.fifo")
+                .doesNotContainKey("GONE");
+        assertThat(dev.queues()).extracting(Specs.Queue::name).containsExactly("st-jobs-dev.fifo");
+        assertThat(dev.queues().getFirst().fifo()).isTrue();
+
+        SamTemplate prod = SamTemplate.load(file, "st", Map.of("Stage", "prod"));
+        assertThat(prod.function("Fn").orElseThrow().environment()).containsEntry("CHOSEN", "big").containsEntry("GONE", "here");
+        assertThat(prod.queues()).hasSize(2);
+    }
+
+    @Test
+    void load_shouldNameLine_whenYamlIsBroken() throws IOException {
+        Path file = write("Resources:\n  Q:\n    Type: AWS::SQS::Queue\n   Properties: [\n");
+
+        assertThatThrownBy(() -> SamTemplate.load(file, "st", Map.of()))
+                .isInstanceOf(TemplateException.class)
+                .hasMessageContaining(file.toString())
+                .hasMessageContaining("not valid YAML (line 4");
+    }
+
+    @Test
+    void load_shouldNameResourceAndProperty_whenRefIsUnknown() throws IOException {
+        Path file = write("""
+                Resources:
+                  Fn:
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      Handler: a.B::handleRequest
+                      Runtime: java25
+                      CodeUri: fn.zip
+                      Environment: { Variables: { QUEUE: !Ref NoSuchQueue } }
+                """);
+
+        assertThatThrownBy(() -> SamTemplate.load(file, "st", Map.of()))
+                .isInstanceOf(TemplateException.class)
+                .hasMessage(file + ": Resources.Fn.Properties.Environment.Variables.QUEUE: Ref to unknown parameter or resource 'NoSuchQueue'");
+    }
+
+    @Test
+    void load_shouldNameProperty_whenCodeUriIsMissing() throws IOException {
+        Path file = write("""
+                Resources:
+                  Fn:
+                    Type: AWS::Serverless::Function
+                    Properties: { Handler: a.B::handleRequest, Runtime: java25 }
+                """);
+
+        assertThatThrownBy(() -> SamTemplate.load(file, "st", Map.of()))
+                .hasMessage(file + ": Resources.Fn.Properties.CodeUri is missing");
+    }
+
+    @Test
+    void load_shouldRefuse_unknownOrDisallowedParameter() throws IOException {
+        Path file = write("""
+                Parameters:
+                  Stage: { Type: String, Default: dev, AllowedValues: [dev, prod] }
+                Resources:
+                  Q: { Type: AWS::SQS::Queue }
+                """);
+
+        assertThatThrownBy(() -> SamTemplate.load(file, "st", Map.of("Stag", "prod")))
+                .hasMessageContaining("parameter override 'Stag' names no parameter; declared: Stage");
+        assertThatThrownBy(() -> SamTemplate.load(file, "st", Map.of("Stage", "qa")))
+                .hasMessageContaining("parameter Stage is 'qa' but must be one of [dev, prod]");
+    }
+
+    @Test
+    void load_shouldRefuse_sqsEventOnQueueNotInTemplate() throws IOException {
+        Path file = write("""
+                Resources:
+                  Fn:
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      Handler: a.B::handleRequest
+                      Runtime: java25
+                      CodeUri: fn.zip
+                      Events:
+                        Q: { Type: SQS, Properties: { Queue: "arn:aws:sqs:us-east-1:1:elsewhere" } }
+                """);
+
+        assertThatThrownBy(() -> SamTemplate.load(file, "st", Map.of()))
+                .hasMessageContaining("Resources.Fn.Properties.Events.Q.Properties.Queue must be the Arn of a AWS::SQS::Queue");
+    }
+}
