@@ -15,14 +15,15 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * AWS-compatible endpoints on loopback, for tests and the local runtime: SQS is ElasticMQ in
- * this JVM, DynamoDB is a {@code moto_server} child process. When {@code AWS_ENDPOINT_URL} is
- * set, nothing is started and every service goes to that endpoint instead (LocalStack or
- * another emulator).
+ * An AWS-compatible endpoint on loopback, for tests and the local runtime: one {@link Gateway}
+ * port that routes by service to ElasticMQ (SQS, in this JVM) and a {@code moto_server} child
+ * process (DynamoDB). When {@code AWS_ENDPOINT_URL} is set, nothing is started and every
+ * client goes to that endpoint instead (LocalStack or another emulator).
  *
- * <p>{@link #shared()} starts the emulators once per JVM and stops them when it exits.
+ * <p>{@link #shared()} starts one per JVM on a free port and stops it when the JVM exits.
  * Instances are thread-safe; clients they hand out are too.
  */
 public final class EmbeddedAws implements AutoCloseable {
@@ -32,53 +33,69 @@ public final class EmbeddedAws implements AutoCloseable {
 
     private static EmbeddedAws shared;
 
+    private final Gateway gateway;
     private final SQSRestServer sqsServer;
     private final MotoServer moto;
-    private final Map<String, URI> endpoints;
+    private final URI endpoint;
     private final ResourceReset reset;
 
-    private EmbeddedAws(SQSRestServer sqsServer, MotoServer moto, Map<String, URI> endpoints) {
+    private EmbeddedAws(Gateway gateway, SQSRestServer sqsServer, MotoServer moto, URI endpoint) {
+        this.gateway = gateway;
         this.sqsServer = sqsServer;
         this.moto = moto;
-        this.endpoints = Map.copyOf(endpoints);
+        this.endpoint = endpoint;
         this.reset = new ResourceReset(this);
     }
 
-    /** The emulators of this JVM, started on first use and stopped when the JVM exits. */
+    /** The endpoint of this JVM, started on first use and stopped when the JVM exits. */
     public static synchronized EmbeddedAws shared() {
         if (shared == null) {
             String external = System.getenv("AWS_ENDPOINT_URL");
-            shared = external == null || external.isBlank() ? start() : external(URI.create(external));
+            shared = external == null || external.isBlank() ? start(0) : external(URI.create(external));
             Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "embedded-aws-stop"));
         }
         return shared;
     }
 
-    /** Uses an endpoint someone else runs for every service. */
+    /** Uses an endpoint someone else runs, for every service. */
     public static EmbeddedAws external(URI endpoint) {
-        return new EmbeddedAws(null, null, Map.of("sqs", endpoint, "dynamodb", endpoint));
+        return new EmbeddedAws(null, null, null, endpoint);
     }
 
     /**
-     * Starts ElasticMQ and moto on free loopback ports.
+     * Starts the gateway on {@code port} (0: any free port), ElasticMQ and moto behind it.
      *
+     * @throws java.io.UncheckedIOException when the port is taken
      * @throws IllegalStateException when {@code moto_server} is not installed or does not come up
      */
-    public static EmbeddedAws start() {
-        MotoServer moto = MotoServer.start(freePort());
+    public static EmbeddedAws start(int port) {
+        Gateway gateway;
+        try {
+            gateway = new Gateway(port);
+        } catch (java.net.BindException e) {
+            throw new PortInUse(port);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open port " + port, e);
+        }
+        MotoServer moto = null;
         SQSRestServer sqs = null;
         try {
+            moto = MotoServer.start(freePort());
             int sqsPort = freePort();
+            // queue URLs ElasticMQ hands out point at the gateway, where clients reach it
             sqs = SQSRestServerBuilder.withInterface("127.0.0.1").withPort(sqsPort)
-                    .withServerAddress(new NodeAddress("http", "127.0.0.1", sqsPort, ""))
+                    .withServerAddress(new NodeAddress("http", "localhost", gateway.port(), ""))
                     .withAWSRegion(REGION).withAWSAccountId(ACCOUNT_ID)
                     .start();
             sqs.waitUntilStarted();
-            return new EmbeddedAws(sqs, moto, Map.of(
-                    "sqs", URI.create("http://127.0.0.1:" + sqsPort),
-                    "dynamodb", moto.endpoint()));
+            gateway.route("sqs", URI.create("http://127.0.0.1:" + sqsPort));
+            gateway.route("dynamodb", moto.endpoint());
+            return new EmbeddedAws(gateway, sqs, moto, gateway.uri());
         } catch (RuntimeException e) {
-            moto.close();
+            gateway.close();
+            if (moto != null) {
+                moto.close();
+            }
             if (sqs != null) {
                 sqs.stopAndWait();
             }
@@ -86,23 +103,35 @@ public final class EmbeddedAws implements AutoCloseable {
         }
     }
 
-    /** The endpoint serving {@code service} ("sqs", "dynamodb"). */
-    public URI endpoint(String service) {
-        URI endpoint = endpoints.get(service);
-        if (endpoint == null) {
-            throw new IllegalArgumentException("no local endpoint for " + service + "; known: " + endpoints.keySet());
+    /** The port asked for is taken by another process. */
+    public static final class PortInUse extends RuntimeException {
+        public PortInUse(int port) {
+            super("port " + port + " is already in use");
         }
+    }
+
+    /** The one endpoint for every service. */
+    public URI endpoint() {
         return endpoint;
     }
 
+    /** Whether this runs the emulators itself (false when it uses AWS_ENDPOINT_URL). */
+    public boolean embedded() {
+        return gateway != null;
+    }
+
+    /** The gateway, to add services to. */
+    public Optional<Gateway> gateway() {
+        return Optional.ofNullable(gateway);
+    }
+
     /**
-     * Environment variables that point an AWS SDK (a function's, the aws CLI) at these endpoints,
+     * Environment variables that point an AWS SDK (a function's, the aws CLI) at this endpoint,
      * with the dummy credentials emulators accept.
      */
     public Map<String, String> clientEnvironment() {
         return Map.of(
-                "AWS_ENDPOINT_URL_SQS", endpoint("sqs").toString(),
-                "AWS_ENDPOINT_URL_DYNAMODB", endpoint("dynamodb").toString(),
+                "AWS_ENDPOINT_URL", endpoint.toString(),
                 "AWS_REGION", REGION,
                 "AWS_DEFAULT_REGION", REGION,
                 "AWS_ACCESS_KEY_ID", "test",
@@ -111,7 +140,7 @@ public final class EmbeddedAws implements AutoCloseable {
 
     public SqsClient sqs() {
         return SqsClient.builder()
-                .endpointOverride(endpoint("sqs"))
+                .endpointOverride(endpoint)
                 .region(Region.of(REGION))
                 .credentialsProvider(credentials())
                 .httpClientBuilder(UrlConnectionHttpClient.builder())
@@ -126,7 +155,7 @@ public final class EmbeddedAws implements AutoCloseable {
     public DynamoDbClient dynamoDb(RequestCounter counter) {
         return DynamoDbClient.builder()
                 .overrideConfiguration(c -> c.addExecutionInterceptor(counter))
-                .endpointOverride(endpoint("dynamodb"))
+                .endpointOverride(endpoint)
                 .region(Region.of(REGION))
                 .credentialsProvider(credentials())
                 .httpClientBuilder(UrlConnectionHttpClient.builder())
@@ -140,6 +169,9 @@ public final class EmbeddedAws implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (gateway != null) {
+            gateway.close();
+        }
         if (sqsServer != null) {
             sqsServer.stopAndWait();
         }

@@ -1,0 +1,170 @@
+package eventjobs.local.aws;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One AWS endpoint for every service, like LocalStack's: each request goes to the emulator of
+ * the service its SigV4 signature names ({@code Credential=.../<region>/<service>/aws4_request},
+ * in the Authorization header or a presigned URL's query), or its {@code X-Amz-Target}.
+ * Thread-safe.
+ */
+public final class Gateway implements AutoCloseable {
+
+    private static final Pattern CREDENTIAL_SCOPE = Pattern.compile("Credential=[^/,\\s]+/\\d{8}/[^/]+/([^/]+)/aws4_request");
+    private static final Pattern QUERY_SCOPE = Pattern.compile("X-Amz-Credential=[^&]*?(?:/|%2F)\\d{8}(?:/|%2F)[^/%]+(?:/|%2F)([^/%]+)(?:/|%2F)aws4_request");
+    /** Headers the JDK client sets itself or refuses. */
+    private static final Set<String> HOP_HEADERS = Set.of("host", "connection", "content-length", "expect",
+            "upgrade", "transfer-encoding", "keep-alive", "te", "trailer", "proxy-connection");
+
+    private final HttpServer server;
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final Map<String, URI> backends = new ConcurrentHashMap<>();
+
+    /** @param port 0 for any free one */
+    public Gateway(int port) throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 256);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/", this::forward);
+        server.start();
+    }
+
+    public URI uri() {
+        return URI.create("http://localhost:" + server.getAddress().getPort());
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    /** Sends requests for {@code service} (its signing name, e.g. "sqs") to {@code backend}. */
+    public void route(String service, URI backend) {
+        backends.put(service, backend);
+    }
+
+    /** The signing name of the service a request is for, if it says. */
+    static Optional<String> service(String authorization, String rawQuery, String target) {
+        if (authorization != null) {
+            Matcher matcher = CREDENTIAL_SCOPE.matcher(authorization);
+            if (matcher.find()) {
+                return Optional.of(matcher.group(1));
+            }
+        }
+        if (rawQuery != null) {
+            Matcher matcher = QUERY_SCOPE.matcher(rawQuery);
+            if (matcher.find()) {
+                return Optional.of(matcher.group(1));
+            }
+        }
+        if (target != null) {
+            String prefix = target.split("\\.")[0].toLowerCase(Locale.ROOT);
+            if (prefix.startsWith("amazonsqs")) {
+                return Optional.of("sqs");
+            }
+            if (prefix.startsWith("dynamodb")) {
+                return Optional.of("dynamodb");
+            }
+        }
+        return Optional.empty();
+    }
+
+    private void forward(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            if (exchange.getRequestURI().getPath().equals("/_eventjobs/health")) {
+                respond(exchange, 200, "{\"services\":" + backends.keySet().stream().sorted().map(s -> "\"" + s + "\"").toList() + "}");
+                return;
+            }
+            String service = service(exchange.getRequestHeaders().getFirst("Authorization"),
+                    exchange.getRequestURI().getRawQuery(), exchange.getRequestHeaders().getFirst("X-Amz-Target"))
+                    // an unsigned request without a target: S3 is the one service browsers and curl reach like this
+                    .orElse("s3");
+            URI backend = backends.get(service);
+            if (backend == null) {
+                respond(exchange, 501, "{\"__type\":\"NotImplemented\",\"message\":\"the local endpoint does not serve "
+                        + service + "; it serves " + backends.keySet() + "\"}");
+                return;
+            }
+            URI target = URI.create(backend.toString().replaceAll("/+$", "") + exchange.getRequestURI().getRawPath()
+                    + (exchange.getRequestURI().getRawQuery() == null ? "" : "?" + exchange.getRequestURI().getRawQuery()));
+            HttpRequest.Builder request = HttpRequest.newBuilder(target).timeout(Duration.ofMinutes(5));
+            exchange.getRequestHeaders().forEach((name, values) -> {
+                if (!HOP_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+                    values.forEach(value -> request.header(name, value));
+                }
+            });
+            // the signature covers the host the client used; emulators that check it see that host
+            String host = exchange.getRequestHeaders().getFirst("Host");
+            if (host != null) {
+                request.header("X-Forwarded-Host", host);
+            }
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            request.method(exchange.getRequestMethod(), body.length == 0
+                    ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+            HttpResponse<InputStream> response;
+            try {
+                response = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+            } catch (IOException e) {
+                respond(exchange, 502, "{\"message\":\"" + service + " emulator unreachable: " + e.getMessage() + "\"}");
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            response.headers().map().forEach((name, values) -> {
+                if (!HOP_HEADERS.contains(name.toLowerCase(Locale.ROOT)) && !name.startsWith(":")) {
+                    exchange.getResponseHeaders().put(name, List.copyOf(values));
+                }
+            });
+            long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+            boolean head = exchange.getRequestMethod().equals("HEAD");
+            if (head || response.statusCode() == 204 || response.statusCode() == 304) {
+                if (length >= 0) {
+                    exchange.getResponseHeaders().set("Content-Length", Long.toString(length));
+                }
+                exchange.sendResponseHeaders(response.statusCode(), -1);
+                response.body().close();
+                return;
+            }
+            exchange.sendResponseHeaders(response.statusCode(), length == 0 ? -1 : Math.max(length, 0));
+            try (InputStream in = response.body(); OutputStream out = exchange.getResponseBody()) {
+                in.transferTo(out);
+            }
+        }
+    }
+
+    private static void respond(HttpExchange exchange, int status, String json) throws IOException {
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        exchange.getResponseBody().write(bytes);
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        ((ExecutorService) server.getExecutor()).shutdownNow();
+    }
+}
