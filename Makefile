@@ -1,7 +1,7 @@
 # The few commands people type. Each finds a JDK 25 itself (scripts/find-jdk25).
 MVN := scripts/mvn -B --no-transfer-progress
 
-.PHONY: test build check-tools validate bench clean
+.PHONY: test build local check-tools validate bench clean
 
 ## test: build every function zip and run all tests against local emulators (ElasticMQ, moto)
 test: check-tools
@@ -9,7 +9,11 @@ test: check-tools
 
 ## build: the Lambda zips template.yaml points at (functions/*/target/*.zip), no tests
 build:
-	$(MVN) -DskipTests package
+	$(MVN) -q -DskipTests install
+
+## local: build, then run the whole template locally (API on :3000, AWS endpoint on :4566)
+local: build
+	local/run start
 
 ## check-tools: say which tools the tests need and are missing
 check-tools:

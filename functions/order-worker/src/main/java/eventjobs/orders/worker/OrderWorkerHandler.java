@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import com.amazonaws.services.lambda.runtime.logging.LogLevel;
 import eventjobs.core.Env;
 import eventjobs.core.JobFailure;
 import eventjobs.core.aws.AwsClients;
@@ -56,7 +57,7 @@ public class OrderWorkerHandler implements RequestHandler<SQSEvent, SQSBatchResp
             }
             ConfirmOrder.Result result = confirmOrder.apply(order);
             context.getLogger().log("order " + result.orderId() + " " + result.status()
-                    + (result.duplicate() ? " (duplicate delivery, already decided)" : ""));
+                    + (result.duplicate() ? " (duplicate delivery, already decided)" : ""), LogLevel.INFO);
         });
     }
 }

@@ -1,0 +1,307 @@
+package eventjobs.local.cli;
+
+import eventjobs.local.aws.EmbeddedAws;
+import eventjobs.local.runtime.FunctionLogs;
+import eventjobs.local.runtime.InvocationResult;
+import eventjobs.local.sources.InvocationLog;
+import eventjobs.local.stack.LocalRuntime;
+import eventjobs.local.stack.Provisioner;
+import eventjobs.local.stack.Redrive;
+import eventjobs.local.template.SamTemplate;
+import eventjobs.local.template.Specs;
+import eventjobs.local.template.TemplateException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code eventjobs-local}: the template on this machine, with no Docker and no AWS account. */
+@Command(name = "eventjobs-local", mixinStandardHelpOptions = true, version = "eventjobs-local 0.1",
+        description = "Runs template.yaml locally: an embedded AWS endpoint, every function behind its real triggers.",
+        subcommands = {Main.Start.class, Main.Invoke.class, Main.Provision.class, Main.Queues.class, Main.RedriveCommand.class})
+public final class Main {
+
+    static final String BUILD_COMMAND = "make build";
+
+    public static void main(String[] args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
+            String message = switch (e) {
+                case TemplateException t -> t.getMessage();
+                case EmbeddedAws.PortInUse p -> p.getMessage() + "; choose another with --port (AWS endpoint) or --api-port (HTTP API)";
+                case UserError u -> u.getMessage();
+                case SdkException s -> "the AWS endpoint failed: " + s.getMessage();
+                default -> e.toString();
+            };
+            commandLine.getErr().println("eventjobs-local: " + message);
+            return 2;
+        });
+        System.exit(cli.execute(args));
+    }
+
+    /** A mistake on the command line or in an input file, told in one line. */
+    static final class UserError extends RuntimeException {
+        UserError(String message) {
+            super(message);
+        }
+    }
+
+    /** Options every command shares. */
+    static final class Common {
+        @Option(names = {"-t", "--template"}, defaultValue = "template.yaml", description = "SAM template (default: ${DEFAULT-VALUE})")
+        Path template;
+
+        @Option(names = "--stack-name", defaultValue = "eventjobs", description = "prefix of resource names (default: ${DEFAULT-VALUE})")
+        String stackName;
+
+        @Option(names = "--parameter-overrides", split = " ", paramLabel = "KEY=VALUE", description = "template parameter values")
+        Map<String, String> parameters = new LinkedHashMap<>();
+
+        @Option(names = "--port", defaultValue = "4566", description = "port of the embedded AWS endpoint (default: ${DEFAULT-VALUE})")
+        int port;
+
+        @Option(names = "--work-dir", defaultValue = ".eventjobs", description = "where functions are unpacked (default: ${DEFAULT-VALUE})")
+        Path workDirectory;
+
+        @Option(names = "--json", description = "one JSON object per invocation instead of text")
+        boolean json;
+
+        SamTemplate load() {
+            return SamTemplate.load(template, stackName, parameters);
+        }
+
+        InvocationLog log(PrintStream out) {
+            return json ? InvocationLog.json(out) : InvocationLog.text(out);
+        }
+
+        /** AWS_ENDPOINT_URL when set; else an eventjobs endpoint already on --port; else a new one. */
+        EmbeddedAws endpoint(boolean mustOwnPort) {
+            String external = System.getenv("AWS_ENDPOINT_URL");
+            if (external != null && !external.isBlank()) {
+                return EmbeddedAws.external(URI.create(external));
+            }
+            URI local = URI.create("http://localhost:" + port);
+            if (!mustOwnPort && running(local)) {
+                return EmbeddedAws.external(local);
+            }
+            return EmbeddedAws.start(mustOwnPort ? port : 0);
+        }
+
+        private static boolean running(URI endpoint) {
+            try {
+                HttpResponse<Void> response = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(300)).build()
+                        .send(HttpRequest.newBuilder(endpoint.resolve("/_eventjobs/health")).timeout(Duration.ofSeconds(1)).build(),
+                                HttpResponse.BodyHandlers.discarding());
+                return response.statusCode() == 200;
+            } catch (IOException | InterruptedException e) {
+                return false;
+            }
+        }
+    }
+
+    @Command(name = "start", description = "Create every resource and run every function behind its triggers until Ctrl-C.")
+    static final class Start implements Callable<Integer> {
+        @Mixin
+        Common common;
+
+        @Option(names = "--api-port", defaultValue = "3000", description = "port of the HTTP API (default: ${DEFAULT-VALUE})")
+        int apiPort;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            SamTemplate checked = common.load();
+            List<String> unsupported = checked.unsupported();
+            if (!unsupported.isEmpty()) {
+                System.err.println("eventjobs-local: not emulated: " + String.join("; ", unsupported));
+            }
+            EmbeddedAws aws = common.endpoint(true);
+            LocalRuntime runtime;
+            try {
+                runtime = LocalRuntime.start(new LocalRuntime.Options(common.template, common.stackName, common.parameters,
+                        common.workDirectory, apiPort, true, BUILD_COMMAND), aws, FunctionLogs.toStandardError(), common.log(System.out));
+            } catch (RuntimeException e) {
+                aws.close();
+                throw e;
+            }
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                runtime.close();
+                aws.close();
+                stopped.countDown();
+            }, "eventjobs-local-stop"));
+            banner(runtime);
+            stopped.await();
+            return 0;
+        }
+
+        private static void banner(LocalRuntime runtime) {
+            PrintStream out = System.out;
+            SamTemplate template = runtime.template();
+            String endpoint = runtime.aws().endpoint().toString();
+            out.println("eventjobs-local: " + template.file() + " is running as stack " + template.stackName());
+            out.println("  AWS endpoint   " + endpoint + (runtime.aws().embedded() ? " (embedded: SQS, DynamoDB)" : ""));
+            runtime.api().ifPresent(api -> {
+                out.println("  HTTP API       http://localhost:" + api.port());
+                api.describe().forEach(route -> out.println("                 " + route));
+            });
+            template.queues().forEach(q -> out.println("  queue          " + q.logicalId() + " = " + q.name()));
+            template.tables().forEach(t -> out.println("  table          " + t.logicalId() + " = " + t.name()));
+            template.functions().forEach(f -> out.println("  function       " + f.logicalId() + " = " + f.name() + " ("
+                    + f.events().stream().map(Specs.Event::name).toList() + ")"));
+            out.println("Try:");
+            runtime.api().ifPresent(api -> out.println("  curl -s -X POST http://localhost:" + api.port()
+                    + "/orders -H 'content-type: application/json' -d '{\"customerId\":\"cust-1\",\"currency\":\"EUR\",\"lines\":[{\"sku\":\"BOOK-1\",\"quantity\":1,\"unitPrice\":\"9.90\"}]}'"));
+            template.queues().stream().findFirst().ifPresent(q -> out.println("  aws --endpoint-url " + endpoint
+                    + " sqs send-message --queue-url " + endpoint + "/000000000000/" + q.name() + " --message-body '{}'"));
+            out.println("  local/run queues      # depth of every queue and DLQ");
+            out.println("Ctrl-C stops everything.");
+        }
+    }
+
+    @Command(name = "invoke", description = "Invoke one function once with an event file, like sam local invoke: response on stdout, logs on stderr.")
+    static final class Invoke implements Callable<Integer> {
+        @Mixin
+        Common common;
+
+        @Parameters(index = "0", paramLabel = "LogicalId", description = "the function's logical id in the template")
+        String function;
+
+        @Option(names = {"-e", "--event"}, required = true, description = "event JSON file (e.g. events/orders-api-post.json)")
+        Path event;
+
+        @Override
+        public Integer call() {
+            SamTemplate template = common.load();
+            if (template.function(function).isEmpty()) {
+                throw new UserError("no function " + function + " in " + common.template + "; functions: "
+                        + String.join(", ", template.functionIds()));
+            }
+            byte[] payload = readEvent(event);
+            EmbeddedAws aws = common.endpoint(false);
+            try (LocalRuntime runtime = LocalRuntime.start(new LocalRuntime.Options(common.template, common.stackName,
+                    common.parameters, common.workDirectory, -1, false, BUILD_COMMAND), aws,
+                    FunctionLogs.toStandardError(), common.log(System.err))) {
+                InvocationResult result = runtime.invoke(function, payload);
+                common.log(System.err).invoked(function, "invoke", result, "");
+                System.out.println(result.payloadText());
+                return result.succeeded() ? 0 : 1;
+            } finally {
+                aws.close();
+            }
+        }
+
+        private static byte[] readEvent(Path file) {
+            byte[] bytes;
+            try {
+                bytes = Files.readAllBytes(file);
+            } catch (IOException e) {
+                throw new UserError("cannot read event file " + file + ": " + e.getMessage());
+            }
+            try {
+                JsonMapper.shared().readTree(bytes);
+            } catch (JacksonException e) {
+                throw new UserError("event file " + file + " is not JSON: " + e.getOriginalMessage()
+                        + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
+            }
+            return bytes;
+        }
+    }
+
+    @Command(name = "provision", description = "Create the template's queues and tables on the endpoint (harmless to repeat).")
+    static final class Provision implements Callable<Integer> {
+        @Mixin
+        Common common;
+
+        @Override
+        public Integer call() {
+            SamTemplate template = common.load();
+            EmbeddedAws aws = common.endpoint(false);
+            try (SqsClient sqs = aws.sqs(); DynamoDbClient dynamo = aws.dynamoDb()) {
+                template.sqsEndpoint(aws.endpoint().toString());
+                new Provisioner(sqs, dynamo).provision(template);
+                template.queues().forEach(q -> System.out.println("queue " + q.logicalId() + " " + q.name()));
+                template.tables().forEach(t -> System.out.println("table " + t.logicalId() + " " + t.name()));
+                if (aws.embedded()) {
+                    System.err.println("eventjobs-local: nothing was running on port " + common.port
+                            + ", so these were created on a temporary endpoint; run `local/run start` first");
+                }
+                return 0;
+            } finally {
+                aws.close();
+            }
+        }
+    }
+
+    @Command(name = "queues", description = "Depth of every queue of the template: visible, in flight, delayed.")
+    static final class Queues implements Callable<Integer> {
+        @Mixin
+        Common common;
+
+        @Override
+        public Integer call() {
+            SamTemplate template = common.load();
+            EmbeddedAws aws = common.endpoint(false);
+            if (aws.embedded()) {
+                aws.close();
+                throw new UserError("nothing is running on port " + common.port + "; start it with: local/run start");
+            }
+            try (SqsClient sqs = aws.sqs(); DynamoDbClient dynamo = aws.dynamoDb()) {
+                Map<String, Map<String, String>> depths = new Provisioner(sqs, dynamo).depths(template);
+                System.out.printf("%-28s %8s %10s %8s%n", "queue", "visible", "in flight", "delayed");
+                depths.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> System.out.printf(
+                        "%-28s %8s %10s %8s%n", e.getKey(), e.getValue().get("ApproximateNumberOfMessages"),
+                        e.getValue().get("ApproximateNumberOfMessagesNotVisible"),
+                        e.getValue().get("ApproximateNumberOfMessagesDelayed")));
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "redrive", description = "Move the messages of a dead-letter queue back to the queue they came from.")
+    static final class RedriveCommand implements Callable<Integer> {
+        @Mixin
+        Common common;
+
+        @Parameters(index = "0", paramLabel = "DLQ", description = "the dead-letter queue's logical id (e.g. OrdersDLQ)")
+        String deadLetterQueue;
+
+        @Override
+        public Integer call() {
+            SamTemplate template = common.load();
+            EmbeddedAws aws = common.endpoint(false);
+            if (aws.embedded()) {
+                aws.close();
+                throw new UserError("nothing is running on port " + common.port + "; start it with: local/run start");
+            }
+            try (SqsClient sqs = aws.sqs()) {
+                Redrive.Result result = new Redrive(sqs, template).run(deadLetterQueue);
+                System.out.println("moved " + result.moved() + " messages from " + result.from() + " to " + result.to());
+                return 0;
+            } catch (IllegalArgumentException e) {
+                throw new UserError(e.getMessage());
+            }
+        }
+    }
+
+}

@@ -1,0 +1,338 @@
+package eventjobs.local.sources;
+
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import eventjobs.local.runtime.FunctionPool;
+import eventjobs.local.runtime.InvocationResult;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The template's APIs on one local port, as API Gateway runs them: HttpApi routes get the
+ * payload format 2.0 event, Api (REST) routes the 1.0 proxy event
+ * (<a href="https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html">AWS docs</a>).
+ * Function answers are mapped back the way each API type does; a malformed answer is a 502.
+ * Authorization is not enforced. Thread-safe.
+ */
+public final class HttpApiServer implements AutoCloseable {
+
+    private static final JsonMapper JSON = JsonMapper.shared();
+    private static final DateTimeFormatter REQUEST_TIME =
+            DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+    private final HttpServer server;
+    private final List<HttpRoute> routes = new ArrayList<>();
+    private final InvocationLog log;
+
+    public HttpApiServer(int port, InvocationLog log) throws IOException {
+        this.log = log;
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 256);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/", this::handle);
+    }
+
+    /** Adds a route; call before {@link #start()}. */
+    public HttpApiServer route(String method, String path, boolean httpApi, FunctionPool function) {
+        routes.add(HttpRoute.of(method, path, httpApi, function));
+        routes.sort(Comparator.comparingInt(HttpRoute::specificity).reversed());
+        return this;
+    }
+
+    public HttpApiServer start() {
+        server.start();
+        return this;
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    /** "METHOD /path -> function" for each route. */
+    public List<String> describe() {
+        return routes.stream().map(r -> r.routeKey() + " -> " + r.function().config().name()
+                + (r.httpApi() ? "" : " (REST)")).toList();
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getRawPath();
+            String method = exchange.getRequestMethod();
+            for (HttpRoute route : routes) {
+                Optional<Map<String, String>> parameters = route.match(method, path.isEmpty() ? "/" : path);
+                if (parameters.isPresent()) {
+                    invoke(exchange, route, parameters.get());
+                    return;
+                }
+            }
+            send(exchange, 404, Map.of("Content-Type", List.of("application/json")), "{\"message\":\"Not Found\"}".getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private void invoke(HttpExchange exchange, HttpRoute route, Map<String, String> pathParameters) throws IOException {
+        byte[] body = exchange.getRequestBody().readAllBytes();
+        ObjectNode event = route.httpApi() ? v2Event(exchange, route, pathParameters, body) : v1Event(exchange, route, pathParameters, body);
+        InvocationResult result = route.function().invoke(JSON.writeValueAsBytes(event));
+        Response response = result.succeeded()
+                ? (route.httpApi() ? v2Response(result.payload()) : v1Response(result.payload()))
+                : failure(result, route.httpApi());
+        log.invoked(route.function().config().name(), "http:" + route.routeKey(), result,
+                exchange.getRequestMethod() + " " + exchange.getRequestURI() + " -> " + response.status());
+        send(exchange, response.status(), response.headers(), response.body());
+    }
+
+    private static ObjectNode v2Event(HttpExchange exchange, HttpRoute route, Map<String, String> pathParameters, byte[] body) {
+        ObjectNode event = JSON.createObjectNode();
+        String rawPath = exchange.getRequestURI().getRawPath();
+        String rawQuery = exchange.getRequestURI().getRawQuery();
+        event.put("version", "2.0");
+        event.put("routeKey", route.routeKey());
+        event.put("rawPath", rawPath);
+        event.put("rawQueryString", rawQuery == null ? "" : rawQuery);
+        List<String> cookies = new ArrayList<>();
+        ObjectNode headers = event.putObject("headers");
+        exchange.getRequestHeaders().forEach((name, values) -> {
+            if (name.equalsIgnoreCase("Cookie")) {
+                values.forEach(v -> cookies.addAll(List.of(v.split(";\\s*"))));
+            } else {
+                headers.put(name.toLowerCase(Locale.ROOT), String.join(",", values));
+            }
+        });
+        if (!cookies.isEmpty()) {
+            ArrayNode cookieArray = event.putArray("cookies");
+            cookies.forEach(cookieArray::add);
+        }
+        Map<String, List<String>> query = query(rawQuery);
+        if (!query.isEmpty()) {
+            ObjectNode queryNode = event.putObject("queryStringParameters");
+            query.forEach((key, values) -> queryNode.put(key, String.join(",", values)));
+        }
+        if (!pathParameters.isEmpty()) {
+            ObjectNode params = event.putObject("pathParameters");
+            pathParameters.forEach(params::put);
+        }
+        ObjectNode context = event.putObject("requestContext");
+        context.put("accountId", "000000000000");
+        context.put("apiId", "local");
+        context.put("domainName", "localhost");
+        context.put("domainPrefix", "localhost");
+        ObjectNode http = context.putObject("http");
+        http.put("method", exchange.getRequestMethod());
+        http.put("path", rawPath);
+        http.put("protocol", exchange.getProtocol());
+        http.put("sourceIp", exchange.getRemoteAddress().getAddress().getHostAddress());
+        http.put("userAgent", Optional.ofNullable(exchange.getRequestHeaders().getFirst("User-Agent")).orElse(""));
+        Instant now = Instant.now();
+        context.put("requestId", UUID.randomUUID().toString());
+        context.put("routeKey", route.routeKey());
+        context.put("stage", "$default");
+        context.put("time", REQUEST_TIME.format(now));
+        context.put("timeEpoch", now.toEpochMilli());
+        body(event, exchange.getRequestHeaders(), body);
+        return event;
+    }
+
+    private static ObjectNode v1Event(HttpExchange exchange, HttpRoute route, Map<String, String> pathParameters, byte[] body) {
+        ObjectNode event = JSON.createObjectNode();
+        String path = exchange.getRequestURI().getPath();
+        event.put("resource", route.pathTemplate());
+        event.put("path", path);
+        event.put("httpMethod", exchange.getRequestMethod());
+        ObjectNode headers = event.putObject("headers");
+        ObjectNode multiHeaders = event.putObject("multiValueHeaders");
+        exchange.getRequestHeaders().forEach((name, values) -> {
+            headers.put(name, values.getLast());
+            ArrayNode all = multiHeaders.putArray(name);
+            values.forEach(all::add);
+        });
+        Map<String, List<String>> query = query(exchange.getRequestURI().getRawQuery());
+        if (query.isEmpty()) {
+            event.putNull("queryStringParameters");
+            event.putNull("multiValueQueryStringParameters");
+        } else {
+            ObjectNode single = event.putObject("queryStringParameters");
+            ObjectNode multi = event.putObject("multiValueQueryStringParameters");
+            query.forEach((key, values) -> {
+                single.put(key, values.getLast());
+                ArrayNode all = multi.putArray(key);
+                values.forEach(all::add);
+            });
+        }
+        if (pathParameters.isEmpty()) {
+            event.putNull("pathParameters");
+        } else {
+            ObjectNode params = event.putObject("pathParameters");
+            pathParameters.forEach(params::put);
+        }
+        event.putNull("stageVariables");
+        ObjectNode context = event.putObject("requestContext");
+        context.put("accountId", "000000000000");
+        context.put("apiId", "local");
+        context.put("resourcePath", route.pathTemplate());
+        context.put("httpMethod", exchange.getRequestMethod());
+        context.put("path", "/Prod" + path);
+        context.put("stage", "Prod");
+        context.put("protocol", exchange.getProtocol());
+        context.put("requestId", UUID.randomUUID().toString());
+        context.put("requestTimeEpoch", Instant.now().toEpochMilli());
+        ObjectNode identity = context.putObject("identity");
+        identity.put("sourceIp", exchange.getRemoteAddress().getAddress().getHostAddress());
+        identity.put("userAgent", Optional.ofNullable(exchange.getRequestHeaders().getFirst("User-Agent")).orElse(""));
+        body(event, exchange.getRequestHeaders(), body);
+        return event;
+    }
+
+    private static void body(ObjectNode event, Headers headers, byte[] body) {
+        if (body.length == 0) {
+            event.putNull("body");
+            event.put("isBase64Encoded", false);
+            return;
+        }
+        String contentType = Optional.ofNullable(headers.getFirst("Content-Type")).orElse("").toLowerCase(Locale.ROOT);
+        boolean text = contentType.startsWith("text/") || contentType.contains("json") || contentType.contains("xml")
+                || contentType.contains("x-www-form-urlencoded") || contentType.contains("javascript");
+        if (text) {
+            event.put("body", new String(body, StandardCharsets.UTF_8));
+            event.put("isBase64Encoded", false);
+        } else {
+            event.put("body", Base64.getEncoder().encodeToString(body));
+            event.put("isBase64Encoded", true);
+        }
+    }
+
+    private static Map<String, List<String>> query(String rawQuery) {
+        Map<String, List<String>> query = new LinkedHashMap<>();
+        if (rawQuery == null || rawQuery.isEmpty()) {
+            return query;
+        }
+        for (String pair : rawQuery.split("&")) {
+            String[] kv = pair.split("=", 2);
+            query.computeIfAbsent(URLDecoder.decode(kv[0], StandardCharsets.UTF_8), k -> new ArrayList<>())
+                    .add(kv.length > 1 ? URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
+        }
+        return query;
+    }
+
+    record Response(int status, Map<String, List<String>> headers, byte[] body) {}
+
+    /**
+     * Payload 2.0: an object with statusCode is a full response; any other valid JSON is the
+     * body of a 200 (<a href="https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html#http-api-develop-integrations-lambda.response">AWS docs</a>).
+     */
+    static Response v2Response(byte[] payload) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(payload);
+        } catch (JacksonException e) {
+            return badGateway();
+        }
+        if (root == null || !root.isObject() || !root.has("statusCode")) {
+            return new Response(200, Map.of("Content-Type", List.of("application/json")), payload);
+        }
+        return mapped(root, true);
+    }
+
+    /** Payload 1.0: the answer must be an object with statusCode, else 502. */
+    static Response v1Response(byte[] payload) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(payload);
+        } catch (JacksonException e) {
+            return badGateway();
+        }
+        if (root == null || !root.isObject() || !root.has("statusCode")) {
+            return badGateway();
+        }
+        return mapped(root, false);
+    }
+
+    private static Response mapped(JsonNode root, boolean httpApi) {
+        JsonNode statusNode = root.get("statusCode");
+        if (!statusNode.canConvertToInt() || statusNode.asInt() < 100 || statusNode.asInt() > 599) {
+            return badGateway();
+        }
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        JsonNode single = root.path("headers");
+        if (single.isObject()) {
+            single.properties().forEach(e -> headers.put(e.getKey(), new ArrayList<>(List.of(e.getValue().asString()))));
+        }
+        JsonNode multi = root.path("multiValueHeaders");
+        if (multi.isObject()) {
+            multi.properties().forEach(e -> {
+                List<String> values = headers.computeIfAbsent(e.getKey(), k -> new ArrayList<>());
+                e.getValue().forEach(v -> values.add(v.asString()));
+            });
+        }
+        if (httpApi && root.path("cookies").isArray()) {
+            List<String> cookies = headers.computeIfAbsent("Set-Cookie", k -> new ArrayList<>());
+            root.get("cookies").forEach(c -> cookies.add(c.asString()));
+        }
+        JsonNode bodyNode = root.path("body");
+        byte[] body;
+        if (bodyNode.isMissingNode() || bodyNode.isNull()) {
+            body = new byte[0];
+        } else if (root.path("isBase64Encoded").asBoolean(false)) {
+            try {
+                body = Base64.getDecoder().decode(bodyNode.asString());
+            } catch (IllegalArgumentException e) {
+                return badGateway();
+            }
+        } else {
+            body = (bodyNode.isString() ? bodyNode.asString() : bodyNode.toString()).getBytes(StandardCharsets.UTF_8);
+        }
+        return new Response(statusNode.asInt(), headers, body);
+    }
+
+    private static Response failure(InvocationResult result, boolean httpApi) {
+        if (result.outcome() == InvocationResult.Outcome.TIMEOUT) {
+            return new Response(504, Map.of("Content-Type", List.of("application/json")),
+                    "{\"message\":\"Endpoint request timed out\"}".getBytes(StandardCharsets.UTF_8));
+        }
+        return httpApi
+                ? new Response(500, Map.of("Content-Type", List.of("application/json")),
+                        "{\"message\":\"Internal Server Error\"}".getBytes(StandardCharsets.UTF_8))
+                : badGateway();
+    }
+
+    private static Response badGateway() {
+        return new Response(502, Map.of("Content-Type", List.of("application/json")),
+                "{\"message\":\"Internal server error\"}".getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void send(HttpExchange exchange, int status, Map<String, List<String>> headers, byte[] body) throws IOException {
+        headers.forEach((name, values) -> exchange.getResponseHeaders().put(name, values));
+        exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        if (body.length > 0) {
+            exchange.getResponseBody().write(body);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        ((ExecutorService) server.getExecutor()).shutdownNow();
+    }
+}

@@ -1,0 +1,170 @@
+package eventjobs.local.stack;
+
+import eventjobs.local.aws.EmbeddedAws;
+import eventjobs.local.runtime.FunctionConfig;
+import eventjobs.local.runtime.FunctionLogs;
+import eventjobs.local.runtime.FunctionPool;
+import eventjobs.local.runtime.InvocationResult;
+import eventjobs.local.sources.HttpApiServer;
+import eventjobs.local.sources.InvocationLog;
+import eventjobs.local.sources.SqsPoller;
+import eventjobs.local.template.SamTemplate;
+import eventjobs.local.template.Specs;
+import eventjobs.local.template.TemplateException;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A template running on one machine: its resources created on an AWS endpoint, each function
+ * behind a pool of local execution environments, and its triggers (SQS mappings, API routes)
+ * driving them with Lambda's rules. Thread-safe; {@link #close()} stops everything it started.
+ */
+public final class LocalRuntime implements AutoCloseable {
+
+    /** Instances per function when neither reserved concurrency nor a mapping limits it. */
+    private static final int DEFAULT_MAX_INSTANCES = 10;
+
+    /**
+     * @param apiPort   port of the HTTP API server; -1 for none (invoke only), 0 for any free one
+     * @param triggers  whether to run SQS pollers (false for a one-off invoke)
+     */
+    public record Options(Path template, String stackName, Map<String, String> parameters, Path workDirectory,
+                          int apiPort, boolean triggers, String buildCommand) {}
+
+    private final SamTemplate template;
+    private final EmbeddedAws aws;
+    private final SqsClient sqs;
+    private final DynamoDbClient dynamo;
+    private final Map<String, FunctionPool> pools = new LinkedHashMap<>();
+    private final List<SqsPoller> pollers = new ArrayList<>();
+    private final HttpApiServer api;
+
+    private LocalRuntime(Options options, EmbeddedAws aws, FunctionLogs logs, InvocationLog log) {
+        this.aws = aws;
+        this.template = SamTemplate.load(options.template(), options.stackName(), options.parameters());
+        template.sqsEndpoint(aws.endpoint().toString());
+        this.sqs = aws.sqs();
+        this.dynamo = aws.dynamoDb();
+        new Provisioner(sqs, dynamo).provision(template);
+        Path workDirectory = options.workDirectory().toAbsolutePath().normalize();
+        for (Specs.Function function : template.functions()) {
+            if (!function.runtime().startsWith("java")) {
+                throw new TemplateException(options.template() + ": Resources." + function.logicalId()
+                        + ".Properties.Runtime " + function.runtime() + " is not supported locally (Java runtimes are)");
+            }
+            Path code = FunctionCode.unpack(function, workDirectory, options.buildCommand());
+            Map<String, String> environment = new HashMap<>(function.environment());
+            environment.putAll(aws.clientEnvironment());
+            FunctionConfig config = new FunctionConfig(function.name(), function.handler(), code, function.timeout(),
+                    function.memoryMb(), environment, maxInstances(function));
+            pools.put(function.logicalId(), new FunctionPool(config, workDirectory.resolve("runtime"), logs));
+        }
+        if (options.triggers()) {
+            Map<String, Specs.Queue> queues = new HashMap<>();
+            template.queues().forEach(q -> queues.put(q.logicalId(), q));
+            for (Specs.Function function : template.functions()) {
+                for (Specs.Event event : function.events()) {
+                    if (event instanceof Specs.SqsEvent mapping) {
+                        Specs.Queue queue = queues.get(mapping.queueLogicalId());
+                        String url = sqs.getQueueUrl(r -> r.queueName(queue.name())).queueUrl();
+                        String arn = "arn:aws:sqs:" + SamTemplate.REGION + ":" + SamTemplate.ACCOUNT + ":" + queue.name();
+                        pollers.add(new SqsPoller(sqs, mapping, url, arn, pools.get(function.logicalId()), log).start());
+                    }
+                }
+            }
+        }
+        this.api = options.apiPort() < 0 ? null : api(options.apiPort(), log);
+    }
+
+    /** Loads, provisions and starts; on failure stops what it started and rethrows. */
+    public static LocalRuntime start(Options options, EmbeddedAws aws, FunctionLogs logs, InvocationLog log) {
+        return new LocalRuntime(options, aws, logs, log);
+    }
+
+    private HttpApiServer api(int port, InvocationLog log) {
+        try {
+            HttpApiServer server = new HttpApiServer(port, log);
+            boolean any = false;
+            for (Specs.Function function : template.functions()) {
+                for (Specs.Event event : function.events()) {
+                    if (event instanceof Specs.HttpEvent http) {
+                        server.route(http.method(), http.path(), http.httpApi(), pools.get(function.logicalId()));
+                        any = true;
+                    }
+                }
+            }
+            return any ? server.start() : closeAndNull(server);
+        } catch (java.net.BindException e) {
+            close();
+            throw new EmbeddedAws.PortInUse(port);
+        } catch (IOException e) {
+            close();
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static HttpApiServer closeAndNull(HttpApiServer server) {
+        server.close();
+        return null;
+    }
+
+    private static int maxInstances(Specs.Function function) {
+        if (function.reservedConcurrency().isPresent()) {
+            return Math.max(1, function.reservedConcurrency().getAsInt());
+        }
+        return function.events().stream()
+                .filter(Specs.SqsEvent.class::isInstance)
+                .map(Specs.SqsEvent.class::cast)
+                .filter(e -> e.maximumConcurrency().isPresent())
+                .mapToInt(e -> e.maximumConcurrency().getAsInt())
+                .max().orElse(DEFAULT_MAX_INSTANCES);
+    }
+
+    public SamTemplate template() {
+        return template;
+    }
+
+    public EmbeddedAws aws() {
+        return aws;
+    }
+
+    /** The API server, when the template has routes. */
+    public Optional<HttpApiServer> api() {
+        return Optional.ofNullable(api);
+    }
+
+    /** Invokes a function synchronously (RequestResponse). */
+    public InvocationResult invoke(String logicalId, byte[] event) {
+        FunctionPool pool = pools.get(logicalId);
+        if (pool == null) {
+            throw new IllegalArgumentException("no function " + logicalId + " in " + template.file()
+                    + "; functions: " + String.join(", ", pools.keySet()));
+        }
+        return pool.invoke(event);
+    }
+
+    public Map<String, FunctionPool> functions() {
+        return pools;
+    }
+
+    @Override
+    public void close() {
+        pollers.forEach(SqsPoller::close);
+        if (api != null) {
+            api.close();
+        }
+        pools.values().forEach(FunctionPool::close);
+        sqs.close();
+        dynamo.close();
+    }
+}

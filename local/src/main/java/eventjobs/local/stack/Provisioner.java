@@ -1,0 +1,110 @@
+package eventjobs.local.stack;
+
+import eventjobs.local.template.SamTemplate;
+import eventjobs.local.template.Specs;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.Projection;
+import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
+import software.amazon.awssdk.services.dynamodb.model.StreamSpecification;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Creates a template's queues and tables on an endpoint. Running it again is harmless:
+ * existing queues get their attributes set again, existing tables are left as they are.
+ */
+public final class Provisioner {
+
+    private final SqsClient sqs;
+    private final DynamoDbClient dynamo;
+
+    public Provisioner(SqsClient sqs, DynamoDbClient dynamo) {
+        this.sqs = sqs;
+        this.dynamo = dynamo;
+    }
+
+    /** Creates everything and tells the template the queue URLs the endpoint assigned. */
+    public void provision(SamTemplate template) {
+        List<Specs.Queue> queues = template.queues();
+        // every queue first, then the attributes: a RedrivePolicy names a queue that must exist
+        for (Specs.Queue queue : queues) {
+            Map<String, String> creation = queue.fifo() ? Map.of("FifoQueue", "true") : Map.of();
+            String url = sqs.createQueue(r -> r.queueName(queue.name()).attributesWithStrings(creation)).queueUrl();
+            template.queueUrl(queue.logicalId(), url);
+        }
+        for (Specs.Queue queue : queues) {
+            if (!queue.attributes().isEmpty()) {
+                String url = sqs.getQueueUrl(r -> r.queueName(queue.name())).queueUrl();
+                sqs.setQueueAttributes(r -> r.queueUrl(url).attributesWithStrings(queue.attributes()));
+            }
+        }
+        template.tables().forEach(this::table);
+    }
+
+    private void table(Specs.Table table) {
+        try {
+            dynamo.createTable(r -> {
+                r.tableName(table.name())
+                        .billingMode(BillingMode.PAY_PER_REQUEST)
+                        .attributeDefinitions(table.attributeDefinitions().stream()
+                                .map(a -> AttributeDefinition.builder().attributeName(str(a, "AttributeName"))
+                                        .attributeType(str(a, "AttributeType")).build()).toList())
+                        .keySchema(keys(table.keySchema()));
+                if (!table.globalSecondaryIndexes().isEmpty()) {
+                    r.globalSecondaryIndexes(table.globalSecondaryIndexes().stream().map(Provisioner::index).toList());
+                }
+                table.streamViewType().ifPresent(view -> r.streamSpecification(StreamSpecification.builder()
+                        .streamEnabled(true).streamViewType(view).build()));
+            });
+            dynamo.waiter().waitUntilTableExists(r -> r.tableName(table.name()));
+        } catch (ResourceInUseException exists) {
+            return;
+        }
+        table.ttlAttribute().ifPresent(attribute -> dynamo.updateTimeToLive(r -> r.tableName(table.name())
+                .timeToLiveSpecification(t -> t.attributeName(attribute).enabled(true))));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static GlobalSecondaryIndex index(Map<String, Object> spec) {
+        Map<String, Object> projection = (Map<String, Object>) spec.getOrDefault("Projection", Map.of("ProjectionType", "ALL"));
+        Projection.Builder builder = Projection.builder().projectionType(str(projection, "ProjectionType"));
+        if (projection.get("NonKeyAttributes") instanceof List<?> attributes) {
+            builder.nonKeyAttributes(attributes.stream().map(String::valueOf).toList());
+        }
+        return GlobalSecondaryIndex.builder()
+                .indexName(str(spec, "IndexName"))
+                .keySchema(keys((List<Map<String, Object>>) spec.get("KeySchema")))
+                .projection(builder.build())
+                .build();
+    }
+
+    private static List<KeySchemaElement> keys(List<Map<String, Object>> keys) {
+        return keys.stream().map(k -> KeySchemaElement.builder().attributeName(str(k, "AttributeName"))
+                .keyType(str(k, "KeyType")).build()).toList();
+    }
+
+    private static String str(Map<String, Object> map, String key) {
+        return String.valueOf(map.get(key));
+    }
+
+    /** Depth of each queue of the template: visible, in flight, delayed. */
+    public Map<String, Map<String, String>> depths(SamTemplate template) {
+        Map<String, Map<String, String>> depths = new HashMap<>();
+        for (Specs.Queue queue : template.queues()) {
+            String url = sqs.getQueueUrl(r -> r.queueName(queue.name())).queueUrl();
+            depths.put(queue.logicalId(), sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(
+                    QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                    QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE,
+                    QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED)).attributesAsStrings());
+        }
+        return depths;
+    }
+}
