@@ -16,12 +16,15 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Creates a template's queues and tables on an endpoint. Running it again is harmless:
  * existing queues get their attributes set again, existing tables are left as they are.
  */
 public final class Provisioner {
+
+    private static final String CONTENT_DEDUPLICATION = "ContentBasedDeduplication";
 
     private final SqsClient sqs;
     private final DynamoDbClient dynamo;
@@ -36,14 +39,21 @@ public final class Provisioner {
         List<Specs.Queue> queues = template.queues();
         // every queue first, then the attributes: a RedrivePolicy names a queue that must exist
         for (Specs.Queue queue : queues) {
-            Map<String, String> creation = queue.fifo() ? Map.of("FifoQueue", "true") : Map.of();
+            // FIFO settings can only be given at creation (ElasticMQ refuses them later)
+            Map<String, String> creation = new HashMap<>();
+            if (queue.fifo()) {
+                creation.put("FifoQueue", "true");
+                Optional.ofNullable(queue.attributes().get(CONTENT_DEDUPLICATION)).ifPresent(v -> creation.put(CONTENT_DEDUPLICATION, v));
+            }
             String url = sqs.createQueue(r -> r.queueName(queue.name()).attributesWithStrings(creation)).queueUrl();
             template.queueUrl(queue.logicalId(), url);
         }
         for (Specs.Queue queue : queues) {
-            if (!queue.attributes().isEmpty()) {
+            Map<String, String> later = new HashMap<>(queue.attributes());
+            later.remove(CONTENT_DEDUPLICATION);
+            if (!later.isEmpty()) {
                 String url = sqs.getQueueUrl(r -> r.queueName(queue.name())).queueUrl();
-                sqs.setQueueAttributes(r -> r.queueUrl(url).attributesWithStrings(queue.attributes()));
+                sqs.setQueueAttributes(r -> r.queueUrl(url).attributesWithStrings(later));
             }
         }
         template.tables().forEach(this::table);

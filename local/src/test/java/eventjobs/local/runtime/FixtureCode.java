@@ -14,7 +14,23 @@ public final class FixtureCode {
 
     private FixtureCode() {}
 
-    /** Classes of eventjobs.local.fixtures at the root, aws-lambda-java-events in lib/. */
+    /** The fixture code as a deployment zip, next to a template that names it. */
+    public static Path zip(Path directory) {
+        Path zip = directory.resolve("fixtures.zip");
+        try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip));
+             Stream<Path> files = Files.walk(directory())) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                out.putNextEntry(new java.util.zip.ZipEntry(directory().relativize(file).toString()));
+                Files.copy(file, out);
+                out.closeEntry();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return zip;
+    }
+
+    /** Classes of eventjobs.local.fixtures at the root, aws-lambda-java-events and Jackson in lib/. */
     public static synchronized Path directory() {
         if (directory != null) {
             return directory;
@@ -30,10 +46,13 @@ public final class FixtureCode {
                     Files.copy(file, target);
                 }
             }
-            Path events = Path.of(com.amazonaws.services.lambda.runtime.events.SQSEvent.class.getProtectionDomain()
-                    .getCodeSource().getLocation().toURI());
             Files.createDirectories(code.resolve("lib"));
-            Files.copy(events, code.resolve("lib").resolve(events.getFileName()));
+            for (Class<?> library : new Class<?>[] {com.amazonaws.services.lambda.runtime.events.SQSEvent.class,
+                    tools.jackson.databind.json.JsonMapper.class, tools.jackson.core.JsonParser.class,
+                    com.fasterxml.jackson.annotation.JsonProperty.class}) {
+                Path jar = Path.of(library.getProtectionDomain().getCodeSource().getLocation().toURI());
+                Files.copy(jar, code.resolve("lib").resolve(jar.getFileName()));
+            }
             directory = code;
             return code;
         } catch (IOException e) {

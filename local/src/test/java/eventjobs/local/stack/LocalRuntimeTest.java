@@ -1,0 +1,301 @@
+package eventjobs.local.stack;
+
+import eventjobs.local.aws.EmbeddedAws;
+import eventjobs.local.runtime.FixtureCode;
+import eventjobs.local.runtime.FunctionLogs;
+import eventjobs.local.sources.InvocationLog;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The local runtime driving fixture functions from a fixture template, with Lambda's rules for
+ * SQS event source mappings and API Gateway, against the embedded endpoint.
+ */
+class LocalRuntimeTest {
+
+    private static final JsonMapper JSON = JsonMapper.shared();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static Path dir;
+    private static LocalRuntime runtime;
+    private static SqsClient sqs;
+
+    @BeforeAll
+    static void start() throws IOException {
+        dir = Files.createTempDirectory("local-runtime-test");
+        FixtureCode.zip(dir);
+        String template = """
+                Globals:
+                  Function:
+                    Runtime: java25
+                    CodeUri: fixtures.zip
+                    Timeout: 10
+                    MemorySize: 256
+                    Handler: eventjobs.local.fixtures.Batch::handleRequest
+                Resources:
+                  ScriptedDLQ: { Type: AWS::SQS::Queue }
+                  ScriptedQueue:
+                    Type: AWS::SQS::Queue
+                    Properties:
+                      VisibilityTimeout: 1
+                      RedrivePolicy: { deadLetterTargetArn: !GetAtt ScriptedDLQ.Arn, maxReceiveCount: 2 }
+                  PlainQueue:
+                    Type: AWS::SQS::Queue
+                    Properties: { VisibilityTimeout: 1 }
+                  GroupsQueue:
+                    Type: AWS::SQS::Queue
+                    Properties: { FifoQueue: true, ContentBasedDeduplication: true, VisibilityTimeout: 5 }
+                  Scripted:
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      Environment: { Variables: { RECORD_FILE: %1$s/scripted.txt } }
+                      Events:
+                        Q:
+                          Type: SQS
+                          Properties:
+                            Queue: !GetAtt ScriptedQueue.Arn
+                            BatchSize: 1
+                            FunctionResponseTypes: [ReportBatchItemFailures]
+                            ScalingConfig: { MaximumConcurrency: 2 }
+                  Plain:
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      Environment: { Variables: { RECORD_FILE: %1$s/plain.txt } }
+                      Events:
+                        Q: { Type: SQS, Properties: { Queue: !GetAtt PlainQueue.Arn, BatchSize: 10 } }
+                  Groups:
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      Environment: { Variables: { RECORD_FILE: %1$s/groups.txt } }
+                      Events:
+                        Q:
+                          Type: SQS
+                          Properties: { Queue: !GetAtt GroupsQueue.Arn, BatchSize: 3, ScalingConfig: { MaximumConcurrency: 2 } }
+                  Web:
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      Handler: eventjobs.local.fixtures.Http::handleRequest
+                      Events:
+                        Post: { Type: HttpApi, Properties: { Method: POST, Path: "/things/{id}" } }
+                        Get: { Type: HttpApi, Properties: { Method: GET, Path: "/things/{id}" } }
+                        Legacy: { Type: Api, Properties: { Method: ANY, Path: "/legacy/{proxy+}" } }
+                """.formatted(dir);
+        Files.writeString(dir.resolve("template.yaml"), template);
+        EmbeddedAws aws = EmbeddedAws.shared();
+        aws.reset();
+        runtime = LocalRuntime.start(new LocalRuntime.Options(dir.resolve("template.yaml"), "t", Map.of(),
+                dir.resolve("work"), 0, true, "make build"), aws, FunctionLogs.discard(), InvocationLog.discard());
+        sqs = aws.sqs();
+    }
+
+    @AfterAll
+    static void stop() {
+        runtime.close();
+        sqs.close();
+    }
+
+    private static String url(String name) {
+        return sqs.getQueueUrl(r -> r.queueName(name)).queueUrl();
+    }
+
+    private static void send(String queue, String... bodies) {
+        for (String body : bodies) {
+            sqs.sendMessage(r -> r.queueUrl(url(queue)).messageBody(body));
+        }
+    }
+
+    private static List<String> records(String file) {
+        try {
+            Path path = dir.resolve(file);
+            return Files.exists(path) ? Files.readAllLines(path) : List.of();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<String> drain(String queue) {
+        List<String> bodies = new ArrayList<>();
+        for (List<Message> batch; !(batch = sqs.receiveMessage(r -> r.queueUrl(url(queue)).maxNumberOfMessages(10)
+                .waitTimeSeconds(1)).messages()).isEmpty(); ) {
+            batch.forEach(m -> bodies.add(m.body()));
+        }
+        Collections.sort(bodies);
+        return bodies;
+    }
+
+    private static void await(String what, Supplier<Boolean> condition) {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(45));
+        while (!condition.get()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    private static long count(List<String> records, String body) {
+        return records.stream().filter(body::equals).count();
+    }
+
+    @Test
+    void sqs_shouldApplyLambdaRulesToBatchResponses() {
+        List<String> valid = List.of("ok", "respond:{\"batchItemFailures\":[]}", "respond:{}", "respond:null",
+                "respond:{\"batchItemFailures\":null}");
+        List<String> failed = List.of("fail", "throw", "respond:{\"batchItemFailures\":[{\"itemIdentifier\":\"\"}]}",
+                "respond:{\"batchItemFailures\":[{\"itemIdentifier\":null}]}",
+                "respond:{\"batchItemFailures\":[{\"itemIdentifier\":\"no-such-message\"}]}",
+                "respond:{\"batchItemFailures\":[{}]}", "respond:not json");
+        valid.forEach(body -> send("t-ScriptedQueue", body));
+        failed.forEach(body -> send("t-ScriptedQueue", body));
+
+        // each failed message is received twice (maxReceiveCount 2), then SQS moves it to the DLQ
+        await("every failure to be retried once", () -> failed.stream().allMatch(b -> count(records("scripted.txt"), b) >= 2));
+        await("the DLQ to hold every failure", () -> Integer.parseInt(sqs.getQueueAttributes(r -> r.queueUrl(url("t-ScriptedDLQ"))
+                .attributeNamesWithStrings("ApproximateNumberOfMessages")).attributesAsStrings()
+                .get("ApproximateNumberOfMessages")) >= failed.size());
+
+        List<String> seen = records("scripted.txt");
+        valid.forEach(body -> assertThat(count(seen, body)).as(body).isEqualTo(1));
+        failed.forEach(body -> assertThat(count(seen, body)).as(body).isEqualTo(2));
+        assertThat(drain("t-ScriptedDLQ")).containsExactlyInAnyOrderElementsOf(failed);
+    }
+
+    @Test
+    void sqs_shouldIgnoreResponse_whenMappingDoesNotReportBatchItemFailures() {
+        send("t-PlainQueue", "fail-plain-1", "ok-plain-2");
+
+        await("both messages processed", () -> records("plain.txt").containsAll(List.of("fail-plain-1", "ok-plain-2")));
+        await("the queue to be empty", () -> sqs.getQueueAttributes(r -> r.queueUrl(url("t-PlainQueue"))
+                .attributeNamesWithStrings("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"))
+                .attributesAsStrings().values().stream().allMatch("0"::equals));
+        sleep(Duration.ofSeconds(2));
+
+        assertThat(count(records("plain.txt"), "fail-plain-1")).isEqualTo(1);
+    }
+
+    @Test
+    void sqs_shouldKeepOrderWithinFifoGroups() {
+        String url = url("t-GroupsQueue.fifo");
+        for (int i = 1; i <= 6; i++) {
+            int n = i;
+            sqs.sendMessage(r -> r.queueUrl(url).messageGroupId("a").messageBody("a" + n));
+            sqs.sendMessage(r -> r.queueUrl(url).messageGroupId("b").messageBody("b" + n));
+        }
+
+        await("all 12 messages", () -> records("groups.txt").size() >= 12);
+
+        List<String> seen = records("groups.txt");
+        assertThat(seen.stream().filter(s -> s.startsWith("a")).toList()).containsExactly("a1", "a2", "a3", "a4", "a5", "a6");
+        assertThat(seen.stream().filter(s -> s.startsWith("b")).toList()).containsExactly("b1", "b2", "b3", "b4", "b5", "b6");
+    }
+
+    private static HttpResponse<String> http(String method, String path, String body, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + runtime.api().orElseThrow().port() + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void httpApi_shouldSendPayload2EventAndMapResponse() throws Exception {
+        HttpResponse<String> response = http("POST", "/things/a%20b?x=1&x=2&y=z", "{\"n\":1}",
+                "Content-Type", "application/json", "Cookie", "c1=v1; c2=v2", "X-Custom", "yes");
+
+        assertThat(response.statusCode()).isEqualTo(201);
+        assertThat(response.headers().firstValue("X-Echo")).contains("yes");
+        assertThat(response.headers().firstValue("Set-Cookie")).contains("session=abc; Path=/");
+        JsonNode event = JSON.readTree(response.body());
+        assertThat(event.get("version").asString()).isEqualTo("2.0");
+        assertThat(event.get("routeKey").asString()).isEqualTo("POST /things/{id}");
+        assertThat(event.get("rawPath").asString()).isEqualTo("/things/a%20b");
+        assertThat(event.get("rawQueryString").asString()).isEqualTo("x=1&x=2&y=z");
+        assertThat(event.at("/queryStringParameters/x").asString()).isEqualTo("1,2");
+        assertThat(event.at("/pathParameters/id").asString()).isEqualTo("a b");
+        assertThat(event.at("/headers/x-custom").asString()).isEqualTo("yes");
+        assertThat(event.get("cookies").valueStream().map(JsonNode::asString).toList()).containsExactly("c1=v1", "c2=v2");
+        assertThat(event.at("/headers/cookie").isMissingNode()).isTrue();
+        assertThat(event.at("/requestContext/http/method").asString()).isEqualTo("POST");
+        assertThat(event.at("/requestContext/stage").asString()).isEqualTo("$default");
+        assertThat(event.get("body").asString()).isEqualTo("{\"n\":1}");
+        assertThat(event.get("isBase64Encoded").asBoolean()).isFalse();
+    }
+
+    @Test
+    void httpApi_shouldBase64BinaryBodies() throws Exception {
+        HttpResponse<String> response = http("POST", "/things/1", "\u0001\u0002binary", "Content-Type", "application/octet-stream");
+
+        JsonNode event = JSON.readTree(response.body());
+        assertThat(event.get("isBase64Encoded").asBoolean()).isTrue();
+        assertThat(new String(java.util.Base64.getDecoder().decode(event.get("body").asString()))).isEqualTo("\u0001\u0002binary");
+    }
+
+    @Test
+    void httpApi_shouldTreatPlainJsonAnswerAsBodyOf200_andMalformedAnswerAs502() throws Exception {
+        HttpResponse<String> plain = http("GET", "/things/1?raw=" + java.net.URLEncoder.encode("{\"hello\":1}", "UTF-8"), null);
+        HttpResponse<String> malformed = http("GET", "/things/1?raw=not-json", null);
+        HttpResponse<String> badStatus = http("GET", "/things/1?raw=" + java.net.URLEncoder.encode("{\"statusCode\":\"x\"}", "UTF-8"), null);
+
+        assertThat(plain.statusCode()).isEqualTo(200);
+        assertThat(plain.body()).isEqualTo("{\"hello\":1}");
+        assertThat(malformed.statusCode()).isEqualTo(502);
+        assertThat(badStatus.statusCode()).isEqualTo(502);
+    }
+
+    @Test
+    void restApi_shouldSendPayload1EventWithMultiValueMaps_and502OnNonProxyAnswer() throws Exception {
+        HttpResponse<String> response = http("PUT", "/legacy/a/b/c?k=1&k=2", "text", "Content-Type", "text/plain");
+        HttpResponse<String> notProxy = http("GET", "/legacy/x?raw=" + java.net.URLEncoder.encode("{\"hello\":1}", "UTF-8"), null);
+
+        JsonNode event = JSON.readTree(response.body());
+        assertThat(event.get("resource").asString()).isEqualTo("/legacy/{proxy+}");
+        assertThat(event.get("httpMethod").asString()).isEqualTo("PUT");
+        assertThat(event.at("/pathParameters/proxy").asString()).isEqualTo("a/b/c");
+        assertThat(event.at("/queryStringParameters/k").asString()).isEqualTo("2");
+        assertThat(event.at("/multiValueQueryStringParameters/k").valueStream().map(JsonNode::asString).toList()).containsExactly("1", "2");
+        assertThat(event.get("body").asString()).isEqualTo("text");
+        assertThat(notProxy.statusCode()).isEqualTo(502);
+    }
+
+    @Test
+    void api_shouldAnswer404_forUnknownRoute() throws Exception {
+        assertThat(http("DELETE", "/things/1", null).statusCode()).isEqualTo(404);
+        assertThat(http("GET", "/nowhere", null).statusCode()).isEqualTo(404);
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
