@@ -23,8 +23,10 @@ import java.util.stream.Collectors;
  * pollers receive batches of up to BatchSize messages (waiting up to MaximumBatchingWindowInSeconds
  * to fill one), invoke the function synchronously, and delete what succeeded. On an error,
  * timeout or crash nothing is deleted: the visibility timeout brings the messages back and the
- * queue's redrive policy moves them to its DLQ. At most MaximumConcurrency batches are in
- * flight at once. Thread-safe; {@link #close()} stops the pollers.
+ * queue's redrive policy moves them to its DLQ. Like Lambda, it scales with the backlog: one
+ * poller to start, another each time a full batch arrives, up to MaximumConcurrency (or
+ * {@value #DEFAULT_CONCURRENCY}); a poller that finds the queue empty stops while others run.
+ * Thread-safe; {@link #close()} stops the pollers.
  */
 public final class SqsPoller implements AutoCloseable {
 
@@ -38,7 +40,9 @@ public final class SqsPoller implements AutoCloseable {
     private final String queueName;
     private final FunctionPool function;
     private final InvocationLog log;
-    private final List<Thread> pollers = new ArrayList<>();
+    private final List<Thread> pollers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
+    private int maxPollers;
     private volatile boolean running = true;
 
     public SqsPoller(SqsClient sqs, Specs.SqsEvent mapping, String queueUrl, String queueArn, FunctionPool function,
@@ -57,19 +61,33 @@ public final class SqsPoller implements AutoCloseable {
         if (!mapping.enabled()) {
             return this;
         }
-        int concurrency = Math.min(mapping.maximumConcurrency().orElse(DEFAULT_CONCURRENCY),
-                function.config().maxInstances());
-        for (int i = 0; i < concurrency; i++) {
-            pollers.add(Thread.ofVirtual().name("sqs-" + queueName + "-" + i).start(this::poll));
-        }
+        maxPollers = Math.min(mapping.maximumConcurrency().orElse(DEFAULT_CONCURRENCY), function.config().maxInstances());
+        active.set(1);
+        spawn();
         return this;
+    }
+
+    private void spawn() {
+        pollers.add(Thread.ofVirtual().name("sqs-" + queueName + "-" + pollers.size()).start(this::poll));
     }
 
     private void poll() {
         while (running) {
             try {
                 List<Message> batch = receiveBatch();
-                if (!batch.isEmpty() && running) {
+                if (batch.isEmpty()) {
+                    int now = active.get();
+                    if (now > 1 && active.compareAndSet(now, now - 1)) {
+                        return;
+                    }
+                    continue;
+                }
+                int now = active.get();
+                if (batch.size() >= Math.min(10, mapping.batchSize()) && now < maxPollers
+                        && active.compareAndSet(now, now + 1)) {
+                    spawn();
+                }
+                if (running) {
                     process(batch);
                 }
             } catch (SdkException e) {

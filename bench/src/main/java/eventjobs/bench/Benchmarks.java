@@ -1,0 +1,266 @@
+package eventjobs.bench;
+
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import eventjobs.core.events.CloudEvent;
+import eventjobs.core.events.EventCodec;
+import eventjobs.core.sqs.SqsBatch;
+import eventjobs.core.sqs.SqsDeadLetters;
+import eventjobs.local.LocalContext;
+import eventjobs.local.aws.EmbeddedAws;
+import eventjobs.local.aws.RequestCounter;
+import eventjobs.local.runtime.FunctionConfig;
+import eventjobs.local.runtime.FunctionLogs;
+import eventjobs.local.runtime.FunctionPool;
+import eventjobs.local.runtime.InvocationResult;
+import eventjobs.local.sources.InvocationLog;
+import eventjobs.local.stack.LocalRuntime;
+import eventjobs.local.template.Specs;
+import eventjobs.orders.DynamoDbOrderStore;
+import eventjobs.orders.OrderLine;
+import eventjobs.orders.OrderPlaced;
+import eventjobs.orders.worker.ConfirmOrder;
+import eventjobs.orders.worker.OrderWorkerHandler;
+import eventjobs.orders.worker.Pricing;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.Message;
+
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Currency;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Prints the figures of BENCHMARKS.md, measured in one run on this machine: zip sizes, cold
+ * starts (fresh JVM to first response, median of 5), warm overhead of the Runtime API path,
+ * DynamoDB writes per order in the worker, and orders per second through API, queue and worker
+ * next to a plain SDK loop on the same emulator. Run from the repository root: {@code make bench}.
+ */
+public final class Benchmarks {
+
+    private static final String STACK = "bench";
+    private static final int COLD_RUNS = 5;
+
+    private Benchmarks() {}
+
+    public static void main(String[] args) throws Exception {
+        Path root = Path.of("").toAbsolutePath();
+        Path work = Files.createTempDirectory("eventjobs-bench");
+        System.out.println("eventjobs benchmarks, " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors()
+                + " cores, Java " + Runtime.version());
+        try (EmbeddedAws aws = EmbeddedAws.start(0);
+             LocalRuntime runtime = LocalRuntime.start(new LocalRuntime.Options(root.resolve("template.yaml"), STACK,
+                     Map.of(), work, 0, true, "make build"), aws, FunctionLogs.discard(), InvocationLog.discard())) {
+            zipSizes(runtime);
+            coldStarts(root, runtime, work);
+            warmOverhead(work);
+            writesPerOrder(aws);
+            throughput(runtime, aws);
+        }
+    }
+
+    private static void zipSizes(LocalRuntime runtime) throws Exception {
+        section("Function zip sizes");
+        for (Specs.Function function : runtime.template().functions()) {
+            System.out.printf(Locale.ROOT, "  %-22s %6.2f MB%n", function.logicalId(), Files.size(function.codeUri()) / 1e6);
+        }
+    }
+
+    private static void coldStarts(Path root, LocalRuntime runtime, Path work) throws Exception {
+        section("Cold start: fresh JVM to first response, median of " + COLD_RUNS + " (init = JVM start to first /next)");
+        for (Map.Entry<String, FunctionPool> entry : runtime.functions().entrySet()) {
+            List<Long> totals = new ArrayList<>();
+            List<Long> inits = new ArrayList<>();
+            for (int run = 0; run < COLD_RUNS; run++) {
+                byte[] event = sampleEvent(root, entry.getKey());
+                try (FunctionPool fresh = new FunctionPool(entry.getValue().config(), work.resolve("runtime"), FunctionLogs.discard())) {
+                    long start = System.nanoTime();
+                    InvocationResult result = fresh.invoke(event);
+                    totals.add((System.nanoTime() - start) / 1_000_000);
+                    inits.add(result.initDuration().orElseThrow().toMillis());
+                    if (!result.succeeded()) {
+                        throw new IllegalStateException(entry.getKey() + " failed: " + result.payloadText());
+                    }
+                }
+            }
+            System.out.printf(Locale.ROOT, "  %-22s first response %5d ms (init %4d ms, first invoke %4d ms)   runs %s%n",
+                    entry.getKey(), median(totals), median(inits), median(totals) - median(inits), totals);
+        }
+    }
+
+    private static byte[] sampleEvent(Path root, String function) throws Exception {
+        return switch (function) {
+            case "OrdersApiFunction" -> Files.readString(root.resolve("events/orders-api-post.json"))
+                    .replace("7f1c7c9e-3b0c-4d59-9a0e-1d7b5e0c2a11", UUID.randomUUID().toString())
+                    .getBytes(StandardCharsets.UTF_8);
+            case "OrderWorkerFunction" -> Files.readString(root.resolve("events/order-worker-batch.json"))
+                    .replace("0c8a7b52-6a8e-4c43-9a4b-1e2f3a4b5c6d", UUID.randomUUID().toString())
+                    .replace("arn:aws:sqs:us-east-1:123456789012:eventjobs-OrdersQueue",
+                            "arn:aws:sqs:us-east-1:000000000000:" + STACK + "-OrdersQueue")
+                    .getBytes(StandardCharsets.UTF_8);
+            default -> "{}".getBytes(StandardCharsets.UTF_8);
+        };
+    }
+
+    private static void warmOverhead(Path work) throws Exception {
+        section("Warm invocation through the Runtime API (no-op handler, 3000 invokes after 500 warm-up)");
+        Path code = Files.createDirectories(work.resolve("noop/eventjobs/bench"));
+        try (var in = Benchmarks.class.getResourceAsStream("Noop.class")) {
+            Files.copy(in, code.resolve("Noop.class"));
+        }
+        FunctionConfig config = new FunctionConfig("Noop", "eventjobs.bench.Noop::handleRequest", work.resolve("noop"),
+                Duration.ofSeconds(10), 512, Map.of(), 1);
+        try (FunctionPool pool = new FunctionPool(config, work.resolve("runtime"), FunctionLogs.discard())) {
+            byte[] event = "{\"k\":\"v\"}".getBytes(StandardCharsets.UTF_8);
+            for (int i = 0; i < 500; i++) {
+                pool.invoke(event);
+            }
+            long[] micros = new long[3000];
+            for (int i = 0; i < micros.length; i++) {
+                long start = System.nanoTime();
+                pool.invoke(event);
+                micros[i] = (System.nanoTime() - start) / 1000;
+            }
+            Arrays.sort(micros);
+            System.out.printf(Locale.ROOT, "  p50 %.2f ms   p99 %.2f ms   max %.2f ms%n", micros[1500] / 1000.0,
+                    micros[2970] / 1000.0, micros[2999] / 1000.0);
+        }
+    }
+
+    private static void writesPerOrder(EmbeddedAws aws) {
+        section("DynamoDB writes per order in OrderWorkerFunction (in-process, counted with an SDK interceptor)");
+        RequestCounter counter = new RequestCounter();
+        try (DynamoDbClient dynamo = aws.dynamoDb(counter); SqsClient sqs = aws.sqs()) {
+            Clock clock = Clock.systemUTC();
+            OrderWorkerHandler worker = new OrderWorkerHandler(new SqsBatch(new SqsDeadLetters(sqs, clock)), new EventCodec(),
+                    new ConfirmOrder(new DynamoDbOrderStore(dynamo, STACK + "-OrdersTable"), Pricing.withDefaultLimits(), clock));
+            EventCodec codec = new EventCodec();
+            int orders = 200;
+            List<SQSEvent> batches = new ArrayList<>();
+            for (int b = 0; b < orders / 10; b++) {
+                List<SQSEvent.SQSMessage> messages = new ArrayList<>();
+                for (int i = 0; i < 10; i++) {
+                    OrderPlaced order = new OrderPlaced(UUID.randomUUID().toString(), "cust-" + i, Currency.getInstance("EUR"),
+                            List.of(new OrderLine("SKU-" + i, 1 + i, new BigDecimal("4.99"))));
+                    SQSEvent.SQSMessage message = new SQSEvent.SQSMessage();
+                    message.setMessageId(UUID.randomUUID().toString());
+                    message.setBody(codec.encode(new CloudEvent("e-" + order.orderId(), "/bench", OrderPlaced.TYPE, clock.instant(), order.toData())));
+                    message.setAttributes(Map.of("ApproximateReceiveCount", "1"));
+                    message.setEventSourceArn("arn:aws:sqs:us-east-1:000000000000:" + STACK + "-OrdersQueue");
+                    messages.add(message);
+                }
+                SQSEvent event = new SQSEvent();
+                event.setRecords(messages);
+                batches.add(event);
+            }
+            LocalContext context = new LocalContext("OrderWorkerFunction", "bench", Instant.MAX, 1024, clock, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+            batches.forEach(batch -> worker.handleRequest(batch, context));
+            long first = counter.count(RequestCounter.DYNAMODB_WRITES);
+            counter.clear();
+            batches.forEach(batch -> worker.handleRequest(batch, context));
+            long duplicates = counter.count(RequestCounter.DYNAMODB_WRITES);
+            System.out.printf(Locale.ROOT, "  first delivery     %.2f write requests per order (%d orders, %s)%n",
+                    first / (double) orders, orders, "UpdateItem with a condition");
+            System.out.printf(Locale.ROOT, "  duplicate delivery %.2f write requests per order (refused by the condition, no change)%n",
+                    duplicates / (double) orders);
+        }
+    }
+
+    private static void throughput(LocalRuntime runtime, EmbeddedAws aws) throws Exception {
+        int orders = 500;
+        section("Orders per second, " + orders + " orders: POST /orders (8 clients) -> OrdersQueue -> worker -> CONFIRMED");
+        HttpClient http = HttpClient.newHttpClient();
+        URI post = URI.create("http://localhost:" + runtime.api().orElseThrow().port() + "/orders");
+        String body = "{\"customerId\":\"bench\",\"currency\":\"EUR\",\"lines\":[{\"sku\":\"SKU-1\",\"quantity\":1,\"unitPrice\":\"1.00\"}]}";
+        try (DynamoDbClient dynamo = aws.dynamoDb(); SqsClient sqs = aws.sqs()) {
+            // warm up: instances started and JIT-compiled, as in a steady stream of orders
+            for (int i = 0; i < 40; i++) {
+                http.send(HttpRequest.newBuilder(post).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.discarding());
+            }
+            while (confirmed(dynamo) < 40) {
+                Thread.sleep(100);
+            }
+            long confirmedBefore = confirmed(dynamo);
+            long start = System.nanoTime();
+            try (ExecutorService clients = Executors.newFixedThreadPool(8)) {
+                List<Future<Integer>> statuses = new ArrayList<>();
+                for (int i = 0; i < orders; i++) {
+                    statuses.add(clients.submit(() -> http.send(HttpRequest.newBuilder(post)
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.discarding()).statusCode()));
+                }
+                for (Future<Integer> status : statuses) {
+                    if (status.get() != 202) {
+                        throw new IllegalStateException("POST /orders answered " + status.get());
+                    }
+                }
+            }
+            double accepted = (System.nanoTime() - start) / 1e9;
+            while (confirmed(dynamo) - confirmedBefore < orders) {
+                Thread.sleep(100);
+            }
+            double pipeline = (System.nanoTime() - start) / 1e9;
+            double pipelineRate = orders / pipeline;
+            System.out.printf(Locale.ROOT, "  through the local runtime   %7.1f orders/s (all accepted after %.2f s, all confirmed after %.2f s)%n",
+                    pipelineRate, accepted, pipeline);
+
+            String queue = sqs.createQueue(r -> r.queueName("bench-plain-loop")).queueUrl();
+            start = System.nanoTime();
+            for (int i = 0; i < orders; i++) {
+                sqs.sendMessage(r -> r.queueUrl(queue).messageBody(body));
+            }
+            int received = 0;
+            while (received < orders) {
+                List<Message> messages = sqs.receiveMessage(r -> r.queueUrl(queue).maxNumberOfMessages(10).waitTimeSeconds(1)).messages();
+                received += messages.size();
+                if (!messages.isEmpty()) {
+                    List<DeleteMessageBatchRequestEntry> entries = new ArrayList<>();
+                    for (Message m : messages) {
+                        entries.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(entries.size())).receiptHandle(m.receiptHandle()).build());
+                    }
+                    sqs.deleteMessageBatch(r -> r.queueUrl(queue).entries(entries));
+                }
+            }
+            double plainRate = orders / ((System.nanoTime() - start) / 1e9);
+            System.out.printf(Locale.ROOT, "  plain SDK loop (1 thread: send each, receive 10 + delete batch) %7.1f messages/s%n", plainRate);
+            System.out.printf(Locale.ROOT, "  ratio pipeline / plain loop %.2f%n", pipelineRate / plainRate);
+        }
+    }
+
+    private static long confirmed(DynamoDbClient dynamo) {
+        return dynamo.scanPaginator(r -> r.tableName(STACK + "-OrdersTable").filterExpression("#s = :c")
+                        .expressionAttributeNames(Map.of("#s", "status"))
+                        .expressionAttributeValues(Map.of(":c", AttributeValue.fromS("CONFIRMED"))).select("COUNT"))
+                .stream().mapToLong(page -> page.count()).sum();
+    }
+
+    private static long median(List<Long> values) {
+        List<Long> sorted = values.stream().sorted().toList();
+        return sorted.get(sorted.size() / 2);
+    }
+
+    private static void section(String title) {
+        System.out.println();
+        System.out.println(title);
+    }
+}
