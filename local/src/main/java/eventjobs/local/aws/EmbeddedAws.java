@@ -3,11 +3,15 @@ package eventjobs.local.aws;
 import org.elasticmq.NodeAddress;
 import org.elasticmq.rest.sqs.SQSRestServer;
 import org.elasticmq.rest.sqs.SQSRestServerBuilder;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 import java.io.IOException;
@@ -19,8 +23,9 @@ import java.util.Optional;
 
 /**
  * An AWS-compatible endpoint on loopback, for tests and the local runtime: one {@link Gateway}
- * port that routes by service to ElasticMQ (SQS, in this JVM) and a {@code moto_server} child
- * process (DynamoDB). When {@code AWS_ENDPOINT_URL} is set, nothing is started and every
+ * port that routes by service to ElasticMQ (SQS, in this JVM), S3Proxy (S3, in this JVM, its
+ * store wrapped to report every created object) and a {@code moto_server} child process
+ * (DynamoDB). When {@code AWS_ENDPOINT_URL} is set, nothing is started and every
  * client goes to that endpoint instead (LocalStack or another emulator).
  *
  * <p>{@link #shared()} starts one per JVM on a free port and stops it when the JVM exits.
@@ -36,13 +41,18 @@ public final class EmbeddedAws implements AutoCloseable {
     private final Gateway gateway;
     private final SQSRestServer sqsServer;
     private final MotoServer moto;
+    private final S3Proxy s3;
+    private final NotifyingBlobStore blobs;
     private final URI endpoint;
     private final ResourceReset reset;
 
-    private EmbeddedAws(Gateway gateway, SQSRestServer sqsServer, MotoServer moto, URI endpoint) {
+    private EmbeddedAws(Gateway gateway, SQSRestServer sqsServer, MotoServer moto, S3Proxy s3, NotifyingBlobStore blobs,
+                        URI endpoint) {
         this.gateway = gateway;
         this.sqsServer = sqsServer;
         this.moto = moto;
+        this.s3 = s3;
+        this.blobs = blobs;
         this.endpoint = endpoint;
         this.reset = new ResourceReset(this);
     }
@@ -59,7 +69,7 @@ public final class EmbeddedAws implements AutoCloseable {
 
     /** Uses an endpoint someone else runs, for every service. */
     public static EmbeddedAws external(URI endpoint) {
-        return new EmbeddedAws(null, null, null, endpoint);
+        return new EmbeddedAws(null, null, null, null, null, endpoint);
     }
 
     /**
@@ -79,6 +89,7 @@ public final class EmbeddedAws implements AutoCloseable {
         }
         MotoServer moto = null;
         SQSRestServer sqs = null;
+        S3Proxy s3 = null;
         try {
             moto = MotoServer.start(freePort());
             int sqsPort = freePort();
@@ -88,10 +99,17 @@ public final class EmbeddedAws implements AutoCloseable {
                     .withAWSRegion(REGION).withAWSAccountId(ACCOUNT_ID)
                     .start();
             sqs.waitUntilStarted();
+            NotifyingBlobStore blobs = new NotifyingBlobStore(new TransientNio2BlobStore());
+            int s3Port = freePort();
+            s3 = S3Proxy.builder().blobStore(blobs).endpoint(URI.create("http://127.0.0.1:" + s3Port))
+                    .awsAuthentication(AuthenticationType.NONE, "", "").ignoreUnknownHeaders(true).build();
+            s3.start();
             gateway.route("sqs", URI.create("http://127.0.0.1:" + sqsPort));
             gateway.route("dynamodb", moto.endpoint());
-            return new EmbeddedAws(gateway, sqs, moto, gateway.uri());
-        } catch (RuntimeException e) {
+            gateway.route("s3", URI.create("http://127.0.0.1:" + s3Port));
+            return new EmbeddedAws(gateway, sqs, moto, s3, blobs, gateway.uri());
+        } catch (Exception e) {
+            stopQuietly(s3);
             gateway.close();
             if (moto != null) {
                 moto.close();
@@ -99,8 +117,38 @@ public final class EmbeddedAws implements AutoCloseable {
             if (sqs != null) {
                 sqs.stopAndWait();
             }
-            throw e;
+            throw e instanceof RuntimeException r ? r : new IllegalStateException("cannot start S3Proxy", e);
         }
+    }
+
+    private static void stopQuietly(S3Proxy s3) {
+        if (s3 != null) {
+            try {
+                s3.stop();
+            } catch (Exception ignored) {
+                // already failing
+            }
+        }
+    }
+
+    /**
+     * Calls {@code listener} for every object created in the embedded S3 (nothing when the
+     * endpoint is external: its own bucket notifications carry the events then).
+     */
+    public void onObjectCreated(java.util.function.Consumer<ObjectCreated> listener) {
+        if (blobs != null) {
+            blobs.listener(listener);
+        }
+    }
+
+    public S3Client s3() {
+        return S3Client.builder()
+                .endpointOverride(endpoint)
+                .forcePathStyle(true)
+                .region(Region.of(REGION))
+                .credentialsProvider(credentials())
+                .httpClientBuilder(UrlConnectionHttpClient.builder())
+                .build();
     }
 
     /** The port asked for is taken by another process. */
@@ -178,6 +226,7 @@ public final class EmbeddedAws implements AutoCloseable {
         if (moto != null) {
             moto.close();
         }
+        stopQuietly(s3);
     }
 
     private static StaticCredentialsProvider credentials() {

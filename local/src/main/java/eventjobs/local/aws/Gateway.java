@@ -120,9 +120,15 @@ public final class Gateway implements AutoCloseable {
             if (host != null) {
                 request.header("X-Forwarded-Host", host);
             }
-            byte[] body = exchange.getRequestBody().readAllBytes();
-            request.method(exchange.getRequestMethod(), body.length == 0
-                    ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+            // streamed, never held whole: uploads may be large
+            String declared = exchange.getRequestHeaders().getFirst("Content-Length");
+            long requestLength = declared == null ? -1 : Long.parseLong(declared.trim());
+            boolean chunked = "chunked".equalsIgnoreCase(exchange.getRequestHeaders().getFirst("Transfer-Encoding"));
+            HttpRequest.BodyPublisher stream = HttpRequest.BodyPublishers.ofInputStream(exchange::getRequestBody);
+            HttpRequest.BodyPublisher publisher = requestLength > 0
+                    ? HttpRequest.BodyPublishers.fromPublisher(stream, requestLength)
+                    : chunked ? stream : HttpRequest.BodyPublishers.noBody();
+            request.method(exchange.getRequestMethod(), publisher);
             HttpResponse<InputStream> response;
             try {
                 response = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());

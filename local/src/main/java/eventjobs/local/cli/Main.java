@@ -3,6 +3,7 @@ package eventjobs.local.cli;
 import eventjobs.local.aws.EmbeddedAws;
 import eventjobs.local.runtime.FunctionLogs;
 import eventjobs.local.runtime.InvocationResult;
+import eventjobs.local.sources.AsyncInvoker;
 import eventjobs.local.sources.InvocationLog;
 import eventjobs.local.stack.LocalRuntime;
 import eventjobs.local.stack.Provisioner;
@@ -87,6 +88,18 @@ public final class Main {
         @Option(names = "--json", description = "one JSON object per invocation instead of text")
         boolean json;
 
+        @Option(names = "--async-retry-scale", defaultValue = "1.0",
+                description = "multiplies the waits before async retries (AWS: ~1 min, then ~2 min); e.g. 0.05 for demos")
+        double asyncRetryScale;
+
+        LocalRuntime.Options options(int apiPort, boolean triggers) {
+            if (asyncRetryScale < 0) {
+                throw new UserError("--async-retry-scale must not be negative");
+            }
+            return new LocalRuntime.Options(template, stackName, parameters, workDirectory, apiPort, triggers, BUILD_COMMAND,
+                    AsyncInvoker.RetryDelays.aws().scaled(asyncRetryScale));
+        }
+
         SamTemplate load() {
             return SamTemplate.load(template, stackName, parameters);
         }
@@ -138,8 +151,7 @@ public final class Main {
             EmbeddedAws aws = common.endpoint(true);
             LocalRuntime runtime;
             try {
-                runtime = LocalRuntime.start(new LocalRuntime.Options(common.template, common.stackName, common.parameters,
-                        common.workDirectory, apiPort, true, BUILD_COMMAND), aws, FunctionLogs.toStandardError(), common.log(System.out));
+                runtime = LocalRuntime.start(common.options(apiPort, true), aws, FunctionLogs.toStandardError(), common.log(System.out));
             } catch (RuntimeException e) {
                 aws.close();
                 throw e;
@@ -160,13 +172,15 @@ public final class Main {
             SamTemplate template = runtime.template();
             String endpoint = runtime.aws().endpoint().toString();
             out.println("eventjobs-local: " + template.file() + " is running as stack " + template.stackName());
-            out.println("  AWS endpoint   " + endpoint + (runtime.aws().embedded() ? " (embedded: SQS, DynamoDB)" : ""));
+            out.println("  AWS endpoint   " + endpoint + (runtime.aws().embedded() ? " (embedded: SQS, S3, DynamoDB, Lambda)" : ""));
+            out.println("  Lambda API     " + runtime.lambdaEndpoint() + " (AWS_ENDPOINT_URL_LAMBDA of every function)");
             runtime.api().ifPresent(api -> {
                 out.println("  HTTP API       http://localhost:" + api.port());
                 api.describe().forEach(route -> out.println("                 " + route));
             });
             template.queues().forEach(q -> out.println("  queue          " + q.logicalId() + " = " + q.name()));
             template.tables().forEach(t -> out.println("  table          " + t.logicalId() + " = " + t.name()));
+            template.buckets().forEach(b -> out.println("  bucket         " + b.logicalId() + " = s3://" + b.name()));
             template.functions().forEach(f -> out.println("  function       " + f.logicalId() + " = " + f.name() + " ("
                     + f.events().stream().map(Specs.Event::name).toList() + ")"));
             out.println("Try:");
@@ -199,8 +213,7 @@ public final class Main {
             }
             byte[] payload = readEvent(event);
             EmbeddedAws aws = common.endpoint(false);
-            try (LocalRuntime runtime = LocalRuntime.start(new LocalRuntime.Options(common.template, common.stackName,
-                    common.parameters, common.workDirectory, -1, false, BUILD_COMMAND), aws,
+            try (LocalRuntime runtime = LocalRuntime.start(common.options(-1, false), aws,
                     FunctionLogs.toStandardError(), common.log(System.err))) {
                 InvocationResult result = runtime.invoke(function, payload);
                 common.log(System.err).invoked(function, "invoke", result, "");
@@ -237,9 +250,10 @@ public final class Main {
         public Integer call() {
             SamTemplate template = common.load();
             EmbeddedAws aws = common.endpoint(false);
-            try (SqsClient sqs = aws.sqs(); DynamoDbClient dynamo = aws.dynamoDb()) {
+            try (SqsClient sqs = aws.sqs(); DynamoDbClient dynamo = aws.dynamoDb(); var s3 = aws.s3()) {
                 template.sqsEndpoint(aws.endpoint().toString());
-                new Provisioner(sqs, dynamo).provision(template);
+                new Provisioner(sqs, dynamo, s3).provision(template);
+                template.buckets().forEach(b -> System.out.println("bucket " + b.logicalId() + " " + b.name()));
                 template.queues().forEach(q -> System.out.println("queue " + q.logicalId() + " " + q.name()));
                 template.tables().forEach(t -> System.out.println("table " + t.logicalId() + " " + t.name()));
                 if (aws.embedded()) {
@@ -266,8 +280,8 @@ public final class Main {
                 aws.close();
                 throw new UserError("nothing is running on port " + common.port + "; start it with: local/run start");
             }
-            try (SqsClient sqs = aws.sqs(); DynamoDbClient dynamo = aws.dynamoDb()) {
-                Map<String, Map<String, String>> depths = new Provisioner(sqs, dynamo).depths(template);
+            try (SqsClient sqs = aws.sqs(); DynamoDbClient dynamo = aws.dynamoDb(); var s3 = aws.s3()) {
+                Map<String, Map<String, String>> depths = new Provisioner(sqs, dynamo, s3).depths(template);
                 System.out.printf("%-28s %8s %10s %8s%n", "queue", "visible", "in flight", "delayed");
                 depths.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> System.out.printf(
                         "%-28s %8s %10s %8s%n", e.getKey(), e.getValue().get("ApproximateNumberOfMessages"),

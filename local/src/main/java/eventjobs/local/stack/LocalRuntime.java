@@ -5,18 +5,24 @@ import eventjobs.local.runtime.FunctionConfig;
 import eventjobs.local.runtime.FunctionLogs;
 import eventjobs.local.runtime.FunctionPool;
 import eventjobs.local.runtime.InvocationResult;
+import eventjobs.local.sources.AsyncInvoker;
 import eventjobs.local.sources.HttpApiServer;
+import eventjobs.local.sources.LambdaApi;
+import eventjobs.local.sources.S3Notifications;
 import eventjobs.local.sources.InvocationLog;
 import eventjobs.local.sources.SqsPoller;
 import eventjobs.local.template.SamTemplate;
 import eventjobs.local.template.Specs;
 import eventjobs.local.template.TemplateException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -39,13 +45,23 @@ public final class LocalRuntime implements AutoCloseable {
      * @param triggers  whether to run SQS pollers (false for a one-off invoke)
      */
     public record Options(Path template, String stackName, Map<String, String> parameters, Path workDirectory,
-                          int apiPort, boolean triggers, String buildCommand) {}
+                          int apiPort, boolean triggers, String buildCommand, AsyncInvoker.RetryDelays retryDelays) {
+
+        public Options(Path template, String stackName, Map<String, String> parameters, Path workDirectory,
+                       int apiPort, boolean triggers, String buildCommand) {
+            this(template, stackName, parameters, workDirectory, apiPort, triggers, buildCommand, AsyncInvoker.RetryDelays.aws());
+        }
+    }
 
     private final SamTemplate template;
     private final EmbeddedAws aws;
     private final SqsClient sqs;
     private final DynamoDbClient dynamo;
+    private final S3Client s3;
     private final Map<String, FunctionPool> pools = new LinkedHashMap<>();
+    private final Map<String, AsyncInvoker> asyncInvokers = new LinkedHashMap<>();
+    private final Map<String, String> logicalIdByName = new HashMap<>();
+    private final LambdaApi lambdaApi;
     private final List<SqsPoller> pollers = new ArrayList<>();
     private final HttpApiServer api;
 
@@ -55,8 +71,15 @@ public final class LocalRuntime implements AutoCloseable {
         template.sqsEndpoint(aws.endpoint().toString());
         this.sqs = aws.sqs();
         this.dynamo = aws.dynamoDb();
-        new Provisioner(sqs, dynamo).provision(template);
+        this.s3 = aws.s3();
+        new Provisioner(sqs, dynamo, s3).provision(template);
         Path workDirectory = options.workDirectory().toAbsolutePath().normalize();
+        try {
+            this.lambdaApi = new LambdaApi(0, this::target, log);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open a port for the Lambda Invoke API", e);
+        }
+        aws.gateway().ifPresent(gateway -> gateway.route("lambda", lambdaApi.uri()));
         for (Specs.Function function : template.functions()) {
             if (!function.runtime().startsWith("java")) {
                 throw new TemplateException(options.template() + ": Resources." + function.logicalId()
@@ -65,11 +88,30 @@ public final class LocalRuntime implements AutoCloseable {
             Path code = FunctionCode.unpack(function, workDirectory, options.buildCommand());
             Map<String, String> environment = new HashMap<>(function.environment());
             environment.putAll(aws.clientEnvironment());
+            // peers are invoked through this runtime, whatever endpoint serves the other services
+            environment.put("AWS_ENDPOINT_URL_LAMBDA", lambdaApi.uri().toString());
             FunctionConfig config = new FunctionConfig(function.name(), function.handler(), code, function.timeout(),
                     function.memoryMb(), environment, maxInstances(function));
-            pools.put(function.logicalId(), new FunctionPool(config, workDirectory.resolve("runtime"), logs));
+            FunctionPool pool = new FunctionPool(config, workDirectory.resolve("runtime"), logs);
+            pools.put(function.logicalId(), pool);
+            logicalIdByName.put(function.name(), function.logicalId());
+            logicalIdByName.put(function.logicalId(), function.logicalId());
+            asyncInvokers.put(function.logicalId(), new AsyncInvoker(pool, function.async().orElseGet(AsyncInvoker::defaults),
+                    function.deadLetterTargetArn(), sqs, this::deliverToFunction, options.retryDelays(), log, Clock.systemUTC()));
         }
         if (options.triggers()) {
+            S3Notifications notifications = new S3Notifications();
+            Map<String, String> bucketNames = new HashMap<>();
+            template.buckets().forEach(b -> bucketNames.put(b.logicalId(), b.name()));
+            for (Specs.Function function : template.functions()) {
+                for (Specs.Event event : function.events()) {
+                    if (event instanceof Specs.S3Event s3Event) {
+                        notifications.add(bucketNames.get(s3Event.bucketLogicalId()), s3Event, function.logicalId(),
+                                asyncInvokers.get(function.logicalId()));
+                    }
+                }
+            }
+            aws.onObjectCreated(notifications);
             Map<String, Specs.Queue> queues = new HashMap<>();
             template.queues().forEach(q -> queues.put(q.logicalId(), q));
             for (Specs.Function function : template.functions()) {
@@ -143,6 +185,46 @@ public final class LocalRuntime implements AutoCloseable {
         return Optional.ofNullable(api);
     }
 
+    private Optional<LambdaApi.Target> target(String name) {
+        String logicalId = logicalIdByName.get(name);
+        if (logicalId == null) {
+            return Optional.empty();
+        }
+        FunctionPool pool = pools.get(logicalId);
+        AsyncInvoker async = asyncInvokers.get(logicalId);
+        return Optional.of(new LambdaApi.Target() {
+            @Override
+            public InvocationResult invoke(byte[] payload) {
+                return pool.invoke(payload);
+            }
+
+            @Override
+            public String submit(byte[] payload, String trigger) {
+                return async.submit(payload, trigger);
+            }
+        });
+    }
+
+    private void deliverToFunction(String arn, byte[] record) {
+        target(LambdaApi.functionName(arn)).ifPresentOrElse(t -> t.submit(record, "destination"),
+                () -> System.err.println("eventjobs-local: destination " + arn + " is not a function of the template; record dropped"));
+    }
+
+    /** Invokes a function asynchronously (Event), with its retries and destinations; returns the request id. */
+    public String invokeAsync(String logicalId, byte[] event) {
+        AsyncInvoker invoker = asyncInvokers.get(logicalId);
+        if (invoker == null) {
+            throw new IllegalArgumentException("no function " + logicalId + " in " + template.file()
+                    + "; functions: " + String.join(", ", pools.keySet()));
+        }
+        return invoker.submit(event, "invoke-async");
+    }
+
+    /** The Lambda Invoke API of this runtime. */
+    public URI lambdaEndpoint() {
+        return lambdaApi.uri();
+    }
+
     /** Invokes a function synchronously (RequestResponse). */
     public InvocationResult invoke(String logicalId, byte[] event) {
         FunctionPool pool = pools.get(logicalId);
@@ -159,12 +241,16 @@ public final class LocalRuntime implements AutoCloseable {
 
     @Override
     public void close() {
+        aws.onObjectCreated(created -> { });
         pollers.forEach(SqsPoller::close);
+        asyncInvokers.values().forEach(AsyncInvoker::close);
+        lambdaApi.close();
         if (api != null) {
             api.close();
         }
         pools.values().forEach(FunctionPool::close);
         sqs.close();
         dynamo.close();
+        s3.close();
     }
 }

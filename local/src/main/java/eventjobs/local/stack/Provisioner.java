@@ -10,6 +10,9 @@ import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.Projection;
 import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.dynamodb.model.StreamSpecification;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyExistsException;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
@@ -19,8 +22,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Creates a template's queues and tables on an endpoint. Running it again is harmless:
- * existing queues get their attributes set again, existing tables are left as they are.
+ * Creates a template's queues, tables and buckets on an endpoint. Running it again is harmless:
+ * existing queues get their attributes set again, existing tables and buckets are left as they are.
  */
 public final class Provisioner {
 
@@ -28,10 +31,12 @@ public final class Provisioner {
 
     private final SqsClient sqs;
     private final DynamoDbClient dynamo;
+    private final S3Client s3;
 
-    public Provisioner(SqsClient sqs, DynamoDbClient dynamo) {
+    public Provisioner(SqsClient sqs, DynamoDbClient dynamo, S3Client s3) {
         this.sqs = sqs;
         this.dynamo = dynamo;
+        this.s3 = s3;
     }
 
     /** Creates everything and tells the template the queue URLs the endpoint assigned. */
@@ -57,6 +62,13 @@ public final class Provisioner {
             }
         }
         template.tables().forEach(this::table);
+        for (Specs.Bucket bucket : template.buckets()) {
+            try {
+                s3.createBucket(r -> r.bucket(bucket.name()));
+            } catch (BucketAlreadyOwnedByYouException | BucketAlreadyExistsException exists) {
+                // created by an earlier run
+            }
+        }
     }
 
     private void table(Specs.Table table) {

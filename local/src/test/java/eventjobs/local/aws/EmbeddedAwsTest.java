@@ -53,4 +53,68 @@ class EmbeddedAwsTest {
                     .attributes().get(QueueAttributeName.REDRIVE_POLICY)).contains(dlq.arn());
         }
     }
+
+    @Test
+    void s3_shouldStoreObjectsAndReportEachCreation() throws Exception {
+        aws.reset();
+        java.util.List<ObjectCreated> created = new java.util.concurrent.CopyOnWriteArrayList<>();
+        aws.onObjectCreated(created::add);
+        try (software.amazon.awssdk.services.s3.S3Client s3 = aws.s3()) {
+            s3.createBucket(r -> r.bucket("uploads"));
+            s3.putObject(r -> r.bucket("uploads").key("imports/my file+1.csv"),
+                    software.amazon.awssdk.core.sync.RequestBody.fromString("a,b\n1,2\n"));
+            s3.copyObject(r -> r.sourceBucket("uploads").sourceKey("imports/my file+1.csv")
+                    .destinationBucket("uploads").destinationKey("copies/x.csv"));
+            String upload = s3.createMultipartUpload(r -> r.bucket("uploads").key("big/part.bin")).uploadId();
+            String eTag = s3.uploadPart(r -> r.bucket("uploads").key("big/part.bin").uploadId(upload).partNumber(1),
+                    software.amazon.awssdk.core.sync.RequestBody.fromBytes(new byte[1024])).eTag();
+            s3.completeMultipartUpload(r -> r.bucket("uploads").key("big/part.bin").uploadId(upload)
+                    .multipartUpload(m -> m.parts(p -> p.partNumber(1).eTag(eTag))));
+
+            assertThat(s3.getObjectAsBytes(r -> r.bucket("uploads").key("imports/my file+1.csv")).asUtf8String())
+                    .isEqualTo("a,b\n1,2\n");
+        } finally {
+            aws.onObjectCreated(c -> { });
+        }
+        assertThat(created).extracting(ObjectCreated::eventName, ObjectCreated::key, ObjectCreated::size).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("ObjectCreated:Put", "imports/my file+1.csv", 8L),
+                org.assertj.core.groups.Tuple.tuple("ObjectCreated:Copy", "copies/x.csv", 8L),
+                org.assertj.core.groups.Tuple.tuple("ObjectCreated:CompleteMultipartUpload", "big/part.bin", 1024L));
+        assertThat(created.getFirst().eTag()).matches("[0-9a-f]{32}");
+    }
+
+    @Test
+    void s3_shouldWorkWithTheAwsCli_throughTheOneEndpoint() throws Exception {
+        aws.reset();
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("upload", ".csv");
+        java.nio.file.Files.writeString(file, "x".repeat(20_000));
+        java.util.List<ObjectCreated> created = new java.util.concurrent.CopyOnWriteArrayList<>();
+        aws.onObjectCreated(created::add);
+        try {
+            assertThat(cli("s3", "mb", "s3://cli-bucket")).isZero();
+            assertThat(cli("s3", "cp", file.toString(), "s3://cli-bucket/imports/report 2026.csv")).isZero();
+            java.nio.file.Path back = java.nio.file.Files.createTempFile("download", ".csv");
+            assertThat(cli("s3", "cp", "s3://cli-bucket/imports/report 2026.csv", back.toString())).isZero();
+            assertThat(java.nio.file.Files.readString(back)).isEqualTo("x".repeat(20_000));
+        } finally {
+            aws.onObjectCreated(c -> { });
+        }
+        assertThat(created).extracting(ObjectCreated::key).containsExactly("imports/report 2026.csv");
+    }
+
+    private int cli(String... arguments) throws Exception {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("aws", "--endpoint-url",
+                aws.endpoint().toString(), "--region", "us-east-1"));
+        command.addAll(java.util.List.of(arguments));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("AWS_ACCESS_KEY_ID", "test");
+        builder.environment().put("AWS_SECRET_ACCESS_KEY", "test");
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes());
+        int exit = process.waitFor();
+        if (exit != 0) {
+            System.err.println(String.join(" ", command) + ":\n" + output);
+        }
+        return exit;
+    }
 }

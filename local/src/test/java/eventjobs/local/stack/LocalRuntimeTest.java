@@ -3,6 +3,7 @@ package eventjobs.local.stack;
 import eventjobs.local.aws.EmbeddedAws;
 import eventjobs.local.runtime.FixtureCode;
 import eventjobs.local.runtime.FunctionLogs;
+import eventjobs.local.sources.AsyncInvoker;
 import eventjobs.local.sources.InvocationLog;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -93,6 +94,32 @@ class LocalRuntimeTest {
                         Q:
                           Type: SQS
                           Properties: { Queue: !GetAtt GroupsQueue.Arn, BatchSize: 3, ScalingConfig: { MaximumConcurrency: 2 } }
+                  UploadsBucket: { Type: AWS::S3::Bucket }
+                  FailuresQueue: { Type: AWS::SQS::Queue }
+                  OnUpload:
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      Handler: eventjobs.local.fixtures.Uploads::handleRequest
+                      Environment: { Variables: { RECORD_FILE: %1$s/uploads.txt } }
+                      EventInvokeConfig:
+                        MaximumRetryAttempts: 2
+                        DestinationConfig:
+                          OnFailure: { Type: SQS, Destination: !GetAtt FailuresQueue.Arn }
+                      Events:
+                        Up:
+                          Type: S3
+                          Properties:
+                            Bucket: !Ref UploadsBucket
+                            Events: s3:ObjectCreated:*
+                            Filter: { S3Key: { Rules: [ { Name: prefix, Value: in/ }, { Name: suffix, Value: .txt } ] } }
+                  Echo:
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      Handler: eventjobs.local.fixtures.Echo::handleRequest
+                  Fails:
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      Handler: eventjobs.local.fixtures.Fails::handleRequest
                   Web:
                     Type: AWS::Serverless::Function
                     Properties:
@@ -106,7 +133,8 @@ class LocalRuntimeTest {
         EmbeddedAws aws = EmbeddedAws.shared();
         aws.reset();
         runtime = LocalRuntime.start(new LocalRuntime.Options(dir.resolve("template.yaml"), "t", Map.of(),
-                dir.resolve("work"), 0, true, "make build"), aws, FunctionLogs.discard(), InvocationLog.discard());
+                dir.resolve("work"), 0, true, "make build", AsyncInvoker.RetryDelays.aws().scaled(0.02)), aws,
+                FunctionLogs.discard(), InvocationLog.discard());
         sqs = aws.sqs();
     }
 
@@ -296,6 +324,71 @@ class LocalRuntimeTest {
             Thread.sleep(duration);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
+    void s3_shouldInvokeAsyncWithAwsEventShape_onlyForMatchingKeys() {
+        try (software.amazon.awssdk.services.s3.S3Client s3 = EmbeddedAws.shared().s3()) {
+            for (String key : List.of("in/ok file+1 é.txt", "other/x.txt", "in/x.csv", "in/deep/er/ok.txt")) {
+                s3.putObject(r -> r.bucket("t-uploadsbucket").key(key), software.amazon.awssdk.core.sync.RequestBody.fromString("hello"));
+            }
+        }
+
+        await("two matching uploads", () -> records("uploads.txt").stream().filter(r -> r.contains("ok")).count() >= 2);
+        sleep(Duration.ofSeconds(1));
+
+        assertThat(records("uploads.txt").stream().filter(r -> !r.contains("fail"))).containsExactlyInAnyOrder(
+                "ObjectCreated:Put in/ok+file%2B1+%C3%A9.txt", "ObjectCreated:Put in/deep/er/ok.txt");
+    }
+
+    @Test
+    void async_shouldRetryTwiceThenSendInvocationRecordToOnFailure() throws Exception {
+        try (software.amazon.awssdk.services.s3.S3Client s3 = EmbeddedAws.shared().s3()) {
+            s3.putObject(r -> r.bucket("t-uploadsbucket").key("in/fail.txt"), software.amazon.awssdk.core.sync.RequestBody.fromString("x"));
+        }
+
+        await("the invocation record", () -> !sqs.receiveMessage(r -> r.queueUrl(url("t-FailuresQueue")).visibilityTimeout(0)
+                .waitTimeSeconds(1)).messages().isEmpty());
+
+        assertThat(count(records("uploads.txt"), "ObjectCreated:Put in/fail.txt")).isEqualTo(3);
+        JsonNode record = JSON.readTree(sqs.receiveMessage(r -> r.queueUrl(url("t-FailuresQueue")).waitTimeSeconds(1))
+                .messages().getFirst().body());
+        assertThat(record.get("version").asString()).isEqualTo("1.0");
+        assertThat(record.at("/requestContext/condition").asString()).isEqualTo("RetriesExhausted");
+        assertThat(record.at("/requestContext/approximateInvokeCount").asInt()).isEqualTo(3);
+        assertThat(record.at("/requestContext/functionArn").asString()).isEqualTo("arn:aws:lambda:us-east-1:000000000000:function:t-OnUpload:$LATEST");
+        assertThat(record.at("/requestPayload/Records/0/s3/object/key").asString()).isEqualTo("in/fail.txt");
+        assertThat(record.at("/requestPayload/Records/0/eventVersion").asString()).isEqualTo("2.1");
+        assertThat(record.at("/responseContext/functionError").asString()).isEqualTo("Unhandled");
+        assertThat(record.at("/responsePayload/errorMessage").asString()).isEqualTo("cannot process in/fail.txt");
+    }
+
+    @Test
+    void lambdaApi_shouldInvokeSyncAsyncAndDryRun_likeTheInvokeApi() {
+        try (software.amazon.awssdk.services.lambda.LambdaClient lambda = software.amazon.awssdk.services.lambda.LambdaClient.builder()
+                .endpointOverride(EmbeddedAws.shared().endpoint())
+                .region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("test", "test")))
+                .httpClientBuilder(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.builder())
+                .build()) {
+            var sync = lambda.invoke(r -> r.functionName("t-Echo").payload(software.amazon.awssdk.core.SdkBytes.fromUtf8String("{\"a\":1}")));
+            var byArn = lambda.invoke(r -> r.functionName("arn:aws:lambda:us-east-1:000000000000:function:t-Echo:live")
+                    .payload(software.amazon.awssdk.core.SdkBytes.fromUtf8String("{\"a\":2}")));
+            var failed = lambda.invoke(r -> r.functionName("t-Fails").payload(software.amazon.awssdk.core.SdkBytes.fromUtf8String("{}")));
+            var async = lambda.invoke(r -> r.functionName("t-Echo").invocationType("Event").payload(software.amazon.awssdk.core.SdkBytes.fromUtf8String("{}")));
+            var dryRun = lambda.invoke(r -> r.functionName("t-Echo").invocationType("DryRun"));
+
+            assertThat(sync.statusCode()).isEqualTo(200);
+            assertThat(JSON.readTree(sync.payload().asUtf8String()).at("/input/a").asInt()).isEqualTo(1);
+            assertThat(JSON.readTree(byArn.payload().asUtf8String()).at("/input/a").asInt()).isEqualTo(2);
+            assertThat(failed.functionError()).isEqualTo("Unhandled");
+            assertThat(failed.payload().asUtf8String()).contains("IllegalArgumentException");
+            assertThat(async.statusCode()).isEqualTo(202);
+            assertThat(dryRun.statusCode()).isEqualTo(204);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> lambda.invoke(r -> r.functionName("t-Nope")))
+                    .isInstanceOf(software.amazon.awssdk.services.lambda.model.ResourceNotFoundException.class);
         }
     }
 }
