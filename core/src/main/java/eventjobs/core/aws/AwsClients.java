@@ -6,11 +6,13 @@ import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsPro
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
+import java.net.URI;
 import java.util.Map;
 
 /**
@@ -19,10 +21,17 @@ import java.util.Map;
  *
  * <p>Region and credentials come from the environment Lambda sets. Endpoints are left to the
  * SDK, which reads {@code AWS_ENDPOINT_URL} and {@code AWS_ENDPOINT_URL_<SERVICE>} itself; when
- * one is set for S3, path-style addressing is used, which local emulators need. Clients are
- * thread-safe.
+ * one is set for S3, path-style addressing is used, which local emulators need.
+ *
+ * <p>{@value #ENDPOINT_VARIABLE} is the one variable the template declares for this (empty:
+ * AWS), so that {@code sam local invoke --env-vars} can point a function at LocalStack; the
+ * SDK's own variables cannot be declared empty, since the SDK refuses an empty endpoint. Clients
+ * are thread-safe.
  */
 public final class AwsClients {
+
+    /** Declared in template.yaml, empty in the cloud: when set, every client uses this endpoint. */
+    public static final String ENDPOINT_VARIABLE = "EVENTJOBS_ENDPOINT_URL";
 
     private final Map<String, String> env;
 
@@ -58,7 +67,7 @@ public final class AwsClients {
     boolean endpointOverridden(String service) {
         String id = service.toUpperCase(java.util.Locale.ROOT);
         String property = "aws.endpointUrl" + id.charAt(0) + id.substring(1).toLowerCase(java.util.Locale.ROOT);
-        return isSet(env.get("AWS_ENDPOINT_URL_" + id)) || isSet(env.get("AWS_ENDPOINT_URL"))
+        return isSet(env.get(ENDPOINT_VARIABLE)) || isSet(env.get("AWS_ENDPOINT_URL_" + id)) || isSet(env.get("AWS_ENDPOINT_URL"))
                 || isSet(System.getProperty(property)) || isSet(System.getProperty("aws.endpointUrl"));
     }
 
@@ -67,9 +76,18 @@ public final class AwsClients {
     }
 
     private <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> B configure(B builder) {
-        return builder
-                .httpClientBuilder(UrlConnectionHttpClient.builder())
+        builder.httpClientBuilder(UrlConnectionHttpClient.builder())
                 .credentialsProvider(credentials());
+        String region = env.get("AWS_REGION");
+        if (isSet(region)) {
+            // set by Lambda: reading it here skips the SDK's region provider chain at cold start
+            builder.region(Region.of(region));
+        }
+        String endpoint = env.get(ENDPOINT_VARIABLE);
+        if (isSet(endpoint)) {
+            builder.endpointOverride(URI.create(endpoint.trim()));
+        }
+        return builder;
     }
 
     private AwsCredentialsProvider credentials() {
