@@ -151,6 +151,16 @@ public final class EmbeddedAws implements AutoCloseable {
                 .build();
     }
 
+    /**
+     * A moto server as the endpoint of every service, standing in for an external emulator
+     * (LocalStack and the like): S3 notifications then come from the endpoint's own bucket
+     * notification configurations.
+     */
+    public static EmbeddedAws motoOnly() {
+        MotoServer moto = MotoServer.start(freePort());
+        return new EmbeddedAws(null, null, moto, null, null, moto.endpoint());
+    }
+
     /** The port asked for is taken by another process. */
     public static final class PortInUse extends RuntimeException {
         public PortInUse(int port) {

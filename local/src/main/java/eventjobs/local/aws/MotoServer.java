@@ -35,10 +35,12 @@ final class MotoServer implements AutoCloseable {
         Process process;
         try {
             log = Files.createTempFile("moto-server-", ".log");
-            process = new ProcessBuilder("moto_server", "-H", "127.0.0.1", "-p", Integer.toString(port))
+            ProcessBuilder builder = new ProcessBuilder("moto_server", "-H", "127.0.0.1", "-p", Integer.toString(port))
                     .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
-                    .start();
+                    .redirectOutput(log.toFile());
+            // the account every local ARN uses, as LocalStack's
+            builder.environment().put("MOTO_ACCOUNT_ID", EmbeddedAws.ACCOUNT_ID);
+            process = builder.start();
         } catch (IOException e) {
             throw new IllegalStateException("moto_server is not installed or not on PATH; install it with"
                     + " pip install 'moto[server]' (it serves DynamoDB locally)");

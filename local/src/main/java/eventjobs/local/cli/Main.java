@@ -53,6 +53,7 @@ public final class Main {
                 case EmbeddedAws.PortInUse p -> p.getMessage() + "; choose another with --port (AWS endpoint) or --api-port (HTTP API)";
                 case UserError u -> u.getMessage();
                 case SdkException s -> "the AWS endpoint failed: " + s.getMessage();
+                case IllegalStateException i -> i.getMessage();
                 default -> e.toString();
             };
             commandLine.getErr().println("eventjobs-local: " + message);

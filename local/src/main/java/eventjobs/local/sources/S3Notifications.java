@@ -14,7 +14,18 @@ import java.util.function.Consumer;
  */
 public final class S3Notifications implements Consumer<ObjectCreated> {
 
-    private record Rule(String bucket, Specs.S3Event event, String functionId, AsyncInvoker invoker) {}
+    /** One notification configuration: objects of a bucket matching an event go to a function. */
+    public record Rule(String bucket, Specs.S3Event event, String functionId, AsyncInvoker invoker) {
+
+        /** The configuration's id, as the S3 event carries it. */
+        public String configurationId() {
+            return functionId + event.name();
+        }
+
+        void deliver(ObjectCreated created, String region) {
+            invoker.submit(S3EventJson.event(created, configurationId(), region), "s3:" + created.bucket() + "/" + created.key());
+        }
+    }
 
     private final List<Rule> rules = new ArrayList<>();
 
@@ -28,12 +39,15 @@ public final class S3Notifications implements Consumer<ObjectCreated> {
         return rules.isEmpty();
     }
 
+    public List<Rule> rules() {
+        return List.copyOf(rules);
+    }
+
     @Override
     public void accept(ObjectCreated created) {
         for (Rule rule : rules) {
             if (rule.bucket().equals(created.bucket()) && matches(rule.event(), created)) {
-                rule.invoker().submit(S3EventJson.event(created, rule.functionId() + rule.event().name(), "us-east-1"),
-                        "s3:" + created.bucket() + "/" + created.key());
+                rule.deliver(created, "us-east-1");
             }
         }
     }

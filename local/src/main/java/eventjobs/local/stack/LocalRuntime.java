@@ -6,6 +6,7 @@ import eventjobs.local.runtime.FunctionLogs;
 import eventjobs.local.runtime.FunctionPool;
 import eventjobs.local.runtime.InvocationResult;
 import eventjobs.local.sources.AsyncInvoker;
+import eventjobs.local.sources.BucketNotificationQueue;
 import eventjobs.local.sources.HttpApiServer;
 import eventjobs.local.sources.LambdaApi;
 import eventjobs.local.sources.S3Notifications;
@@ -62,6 +63,7 @@ public final class LocalRuntime implements AutoCloseable {
     private final Map<String, AsyncInvoker> asyncInvokers = new LinkedHashMap<>();
     private final Map<String, String> logicalIdByName = new HashMap<>();
     private final LambdaApi lambdaApi;
+    private BucketNotificationQueue bucketNotifications;
     private final List<SqsPoller> pollers = new ArrayList<>();
     private final HttpApiServer api;
 
@@ -111,7 +113,11 @@ public final class LocalRuntime implements AutoCloseable {
                     }
                 }
             }
-            aws.onObjectCreated(notifications);
+            if (aws.embedded()) {
+                aws.onObjectCreated(notifications);
+            } else if (!notifications.isEmpty()) {
+                bucketNotifications = new BucketNotificationQueue(sqs, s3, options.stackName() + "-s3-notifications", notifications);
+            }
             Map<String, Specs.Queue> queues = new HashMap<>();
             template.queues().forEach(q -> queues.put(q.logicalId(), q));
             for (Specs.Function function : template.functions()) {
@@ -242,6 +248,9 @@ public final class LocalRuntime implements AutoCloseable {
     @Override
     public void close() {
         aws.onObjectCreated(created -> { });
+        if (bucketNotifications != null) {
+            bucketNotifications.close();
+        }
         pollers.forEach(SqsPoller::close);
         asyncInvokers.values().forEach(AsyncInvoker::close);
         lambdaApi.close();

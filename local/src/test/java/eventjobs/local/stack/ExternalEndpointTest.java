@@ -1,0 +1,68 @@
+package eventjobs.local.stack;
+
+import eventjobs.local.aws.EmbeddedAws;
+import eventjobs.local.runtime.FixtureCode;
+import eventjobs.local.runtime.FunctionLogs;
+import eventjobs.local.sources.AsyncInvoker;
+import eventjobs.local.sources.InvocationLog;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The runtime on an endpoint it does not run (moto standing in for LocalStack): S3 events come
+ * from the endpoint's own bucket notifications, and reach functions in AWS's shape.
+ */
+class ExternalEndpointTest {
+
+    @Test
+    void s3Events_shouldComeFromEndpointNotifications_inAwsShape() throws Exception {
+        Path dir = Files.createTempDirectory("external-endpoint");
+        FixtureCode.zip(dir);
+        Files.writeString(dir.resolve("template.yaml"), """
+                Resources:
+                  Inbox: { Type: AWS::S3::Bucket }
+                  OnUpload:
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      Runtime: java25
+                      CodeUri: fixtures.zip
+                      Handler: eventjobs.local.fixtures.Uploads::handleRequest
+                      Environment: { Variables: { RECORD_FILE: %s/uploads.txt } }
+                      Events:
+                        Up:
+                          Type: S3
+                          Properties:
+                            Bucket: !Ref Inbox
+                            Events: s3:ObjectCreated:*
+                            Filter: { S3Key: { Rules: [ { Name: prefix, Value: in/ } ] } }
+                """.formatted(dir));
+        try (EmbeddedAws moto = EmbeddedAws.motoOnly();
+             LocalRuntime runtime = LocalRuntime.start(new LocalRuntime.Options(dir.resolve("template.yaml"), "x", Map.of(),
+                     dir.resolve("work"), -1, true, "make build", AsyncInvoker.RetryDelays.aws().scaled(0.01)), moto,
+                     FunctionLogs.discard(), InvocationLog.discard());
+             S3Client s3 = moto.s3()) {
+            for (String key : List.of("in/deep/my file.txt", "out/ignored.txt")) {
+                s3.putObject(r -> r.bucket("x-inbox").key(key), RequestBody.fromString("data"));
+            }
+
+            Path records = dir.resolve("uploads.txt");
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+            while (!(Files.exists(records) && !Files.readAllLines(records).isEmpty()) && Instant.now().isBefore(deadline)) {
+                Thread.sleep(200);
+            }
+            Thread.sleep(1500);
+
+            assertThat(Files.readAllLines(records)).containsExactly("ObjectCreated:Put in/deep/my+file.txt");
+        }
+    }
+}
