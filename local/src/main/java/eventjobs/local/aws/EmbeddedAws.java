@@ -8,6 +8,8 @@ import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -142,13 +144,7 @@ public final class EmbeddedAws implements AutoCloseable {
     }
 
     public S3Client s3() {
-        return S3Client.builder()
-                .endpointOverride(endpoint)
-                .forcePathStyle(true)
-                .region(Region.of(REGION))
-                .credentialsProvider(credentials())
-                .httpClientBuilder(UrlConnectionHttpClient.builder())
-                .build();
+        return toEndpoint(S3Client.builder()).forcePathStyle(true).build();
     }
 
     /**
@@ -197,12 +193,7 @@ public final class EmbeddedAws implements AutoCloseable {
     }
 
     public SqsClient sqs() {
-        return SqsClient.builder()
-                .endpointOverride(endpoint)
-                .region(Region.of(REGION))
-                .credentialsProvider(credentials())
-                .httpClientBuilder(UrlConnectionHttpClient.builder())
-                .build();
+        return toEndpoint(SqsClient.builder()).build();
     }
 
     public DynamoDbClient dynamoDb() {
@@ -211,13 +202,17 @@ public final class EmbeddedAws implements AutoCloseable {
 
     /** A DynamoDB client whose requests {@code counter} counts. */
     public DynamoDbClient dynamoDb(RequestCounter counter) {
-        return DynamoDbClient.builder()
+        return toEndpoint(DynamoDbClient.builder())
                 .overrideConfiguration(c -> c.addExecutionInterceptor(counter))
-                .endpointOverride(endpoint)
+                .build();
+    }
+
+    /** A client builder pointed at this endpoint, with the dummy credentials emulators accept. */
+    public <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> B toEndpoint(B builder) {
+        return builder.endpointOverride(endpoint)
                 .region(Region.of(REGION))
                 .credentialsProvider(credentials())
-                .httpClientBuilder(UrlConnectionHttpClient.builder())
-                .build();
+                .httpClientBuilder(UrlConnectionHttpClient.builder());
     }
 
     /** Deletes every queue and table, so the next test starts from nothing. */

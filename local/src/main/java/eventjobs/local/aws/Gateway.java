@@ -2,6 +2,7 @@ package eventjobs.local.aws;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import eventjobs.local.Http;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,7 +13,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -94,7 +94,7 @@ public final class Gateway implements AutoCloseable {
     private void forward(HttpExchange exchange) throws IOException {
         try (exchange) {
             if (exchange.getRequestURI().getPath().equals("/_eventjobs/health")) {
-                respond(exchange, 200, "{\"services\":" + backends.keySet().stream().sorted().map(s -> "\"" + s + "\"").toList() + "}");
+                Http.json(exchange, 200, "{\"services\":" + backends.keySet().stream().sorted().map(s -> "\"" + s + "\"").toList() + "}");
                 return;
             }
             String service = service(exchange.getRequestHeaders().getFirst("Authorization"),
@@ -103,7 +103,7 @@ public final class Gateway implements AutoCloseable {
                     .orElse("s3");
             URI backend = backends.get(service);
             if (backend == null) {
-                respond(exchange, 501, "{\"__type\":\"NotImplemented\",\"message\":\"the local endpoint does not serve "
+                Http.json(exchange, 501, "{\"__type\":\"NotImplemented\",\"message\":\"the local endpoint does not serve "
                         + service + "; it serves " + backends.keySet() + "\"}");
                 return;
             }
@@ -133,7 +133,7 @@ public final class Gateway implements AutoCloseable {
             try {
                 response = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
             } catch (IOException e) {
-                respond(exchange, 502, "{\"message\":\"" + service + " emulator unreachable: " + e.getMessage() + "\"}");
+                Http.json(exchange, 502, "{\"message\":\"" + service + " emulator unreachable: " + e.getMessage() + "\"}");
                 return;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -161,12 +161,6 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private static void respond(HttpExchange exchange, int status, String json) throws IOException {
-        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, bytes.length);
-        exchange.getResponseBody().write(bytes);
-    }
 
     @Override
     public void close() {

@@ -122,6 +122,16 @@ public final class Main {
             return EmbeddedAws.start(mustOwnPort ? port : 0);
         }
 
+        /** The endpoint `local/run start` serves (or AWS_ENDPOINT_URL); a user error when there is none. */
+        EmbeddedAws running() {
+            EmbeddedAws aws = endpoint(false);
+            if (aws.embedded()) {
+                aws.close();
+                throw new UserError("nothing is running on port " + port + "; start it with: local/run start");
+            }
+            return aws;
+        }
+
         private static boolean running(URI endpoint) {
             try {
                 HttpResponse<Void> response = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(300)).build()
@@ -276,11 +286,7 @@ public final class Main {
         @Override
         public Integer call() {
             SamTemplate template = common.load();
-            EmbeddedAws aws = common.endpoint(false);
-            if (aws.embedded()) {
-                aws.close();
-                throw new UserError("nothing is running on port " + common.port + "; start it with: local/run start");
-            }
+            EmbeddedAws aws = common.running();
             try (SqsClient sqs = aws.sqs(); DynamoDbClient dynamo = aws.dynamoDb(); var s3 = aws.s3()) {
                 Map<String, Map<String, String>> depths = new Provisioner(sqs, dynamo, s3).depths(template);
                 System.out.printf("%-28s %8s %10s %8s%n", "queue", "visible", "in flight", "delayed");
@@ -304,11 +310,7 @@ public final class Main {
         @Override
         public Integer call() {
             SamTemplate template = common.load();
-            EmbeddedAws aws = common.endpoint(false);
-            if (aws.embedded()) {
-                aws.close();
-                throw new UserError("nothing is running on port " + common.port + "; start it with: local/run start");
-            }
+            EmbeddedAws aws = common.running();
             try (SqsClient sqs = aws.sqs()) {
                 Redrive.Result result = new Redrive(sqs, template).run(deadLetterQueue);
                 System.out.println("moved " + result.moved() + " messages from " + result.from() + " to " + result.to());

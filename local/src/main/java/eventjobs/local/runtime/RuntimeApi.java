@@ -2,12 +2,12 @@ package eventjobs.local.runtime;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import eventjobs.local.Http;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -74,20 +74,20 @@ final class RuntimeApi implements AutoCloseable {
                 next(exchange);
             } else if (method.equals("POST") && path.equals("init/error")) {
                 initError.complete(new Reply(true, exchange.getRequestBody().readAllBytes(), errorType(exchange)));
-                respond(exchange, 202, "{\"status\":\"OK\"}");
+                Http.json(exchange, 202, "{\"status\":\"OK\"}");
             } else if (method.equals("POST") && path.startsWith("invocation/")) {
                 String[] parts = path.split("/");
                 Pending pending = parts.length == 3 ? inFlight.remove(parts[1]) : null;
                 if (pending == null) {
-                    respond(exchange, 400, "{\"errorMessage\":\"unknown request id\",\"errorType\":\"InvalidRequestID\"}");
+                    Http.json(exchange, 400, "{\"errorMessage\":\"unknown request id\",\"errorType\":\"InvalidRequestID\"}");
                     return;
                 }
                 boolean error = parts[2].equals("error");
                 pending.reply().complete(new Reply(error, exchange.getRequestBody().readAllBytes(),
                         error ? errorType(exchange) : ""));
-                respond(exchange, 202, "{\"status\":\"OK\"}");
+                Http.json(exchange, 202, "{\"status\":\"OK\"}");
             } else {
-                respond(exchange, 404, "{\"errorMessage\":\"not a Runtime API path\"}");
+                Http.json(exchange, 404, "{\"errorMessage\":\"not a Runtime API path\"}");
             }
         }
     }
@@ -119,12 +119,6 @@ final class RuntimeApi implements AutoCloseable {
         return type == null ? "Runtime.Unknown" : type;
     }
 
-    private static void respond(HttpExchange exchange, int status, String json) throws IOException {
-        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().add("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, bytes.length);
-        exchange.getResponseBody().write(bytes);
-    }
 
     @Override
     public void close() {

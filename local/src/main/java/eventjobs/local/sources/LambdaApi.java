@@ -2,6 +2,7 @@ package eventjobs.local.sources;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import eventjobs.local.Http;
 import eventjobs.local.runtime.InvocationResult;
 
 import java.io.IOException;
@@ -108,11 +109,8 @@ public final class LambdaApi implements AutoCloseable {
     }
 
     private static void error(HttpExchange exchange, int status, String type, String message) throws IOException {
-        byte[] body = ("{\"Type\":\"User\",\"message\":\"" + message.replace("\"", "'") + "\"}").getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().add("x-amzn-ErrorType", type);
-        exchange.getResponseHeaders().add("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, body.length);
-        exchange.getResponseBody().write(body);
+        Http.json(exchange, status, "{\"Type\":\"User\",\"message\":\"" + message.replace("\"", "'") + "\"}");
     }
 
     @Override
