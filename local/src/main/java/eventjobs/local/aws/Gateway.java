@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -43,6 +44,10 @@ public final class Gateway implements AutoCloseable {
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     private final Map<String, URI> backends = new ConcurrentHashMap<>();
+    private final Map<String, ReentrantLock> oneAtATime = new ConcurrentHashMap<>();
+
+    /** What the emulator answered. */
+    private record Upstream(int statusCode, java.net.http.HttpHeaders headers, InputStream body) {}
 
     /** @param port 0 for any free one */
     public Gateway(int port) throws IOException {
@@ -63,6 +68,31 @@ public final class Gateway implements AutoCloseable {
     /** Sends requests for {@code service} (its signing name, e.g. "sqs") to {@code backend}. */
     public void route(String service, URI backend) {
         backends.put(service, backend);
+    }
+
+    /**
+     * Like {@link #route(String, URI)}, but one request at a time: for an emulator whose
+     * conditional writes are not atomic under concurrent requests (moto's DynamoDB checks a
+     * condition and writes in two steps), so that they are as atomic as DynamoDB's.
+     */
+    public void routeOneAtATime(String service, URI backend) {
+        oneAtATime.put(service, new ReentrantLock(true));
+        backends.put(service, backend);
+    }
+
+    private Upstream send(String service, HttpRequest request) throws IOException, InterruptedException {
+        ReentrantLock lock = oneAtATime.get(service);
+        if (lock == null) {
+            HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            return new Upstream(response.statusCode(), response.headers(), response.body());
+        }
+        lock.lockInterruptibly();
+        try {
+            HttpResponse<byte[]> response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            return new Upstream(response.statusCode(), response.headers(), new java.io.ByteArrayInputStream(response.body()));
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The signing name of the service a request is for, if it says. */
@@ -129,9 +159,9 @@ public final class Gateway implements AutoCloseable {
                     ? HttpRequest.BodyPublishers.fromPublisher(stream, requestLength)
                     : chunked ? stream : HttpRequest.BodyPublishers.noBody();
             request.method(exchange.getRequestMethod(), publisher);
-            HttpResponse<InputStream> response;
+            Upstream response;
             try {
-                response = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+                response = send(service, request.build());
             } catch (IOException e) {
                 Http.json(exchange, 502, "{\"message\":\"" + service + " emulator unreachable: " + e.getMessage() + "\"}");
                 return;
