@@ -133,6 +133,35 @@ class EndToEndTest {
     }
 
     @Test
+    void failingWorker_shouldLeaveMessageToSqsRedrive_andRedriveShouldCompleteIt() throws Exception {
+        // retryable failures: the worker's table is gone; SQS hands the message out again after 1 s
+        sqs.setQueueAttributes(r -> r.queueUrl(queueUrl("OrdersQueue")).attributesWithStrings(Map.of("VisibilityTimeout", "1")));
+        try (var dynamo = aws.dynamoDb(); var s3 = aws.s3()) {
+            dynamo.deleteTable(r -> r.tableName(STACK + "-OrdersTable"));
+            new eventjobs.orders.SqsOrderQueue(sqs, queueUrl("OrdersQueue"), "/e2e", new eventjobs.core.events.EventCodec(),
+                    java.time.Clock.systemUTC()).send(new eventjobs.orders.OrderPlaced("o-redrive", "cust-1",
+                    java.util.Currency.getInstance("EUR"), List.of(new eventjobs.orders.OrderLine("A", 2, new java.math.BigDecimal("3.00")))));
+
+            // after maxReceiveCount (5) failed deliveries SQS itself moves it to OrdersDLQ, untouched
+            await("SQS to move the message to OrdersDLQ", () -> peek("OrdersDLQ").stream().anyMatch(m -> m.body().contains("o-redrive")));
+            Message parked = peek("OrdersDLQ").stream().filter(m -> m.body().contains("o-redrive")).findFirst().orElseThrow();
+            assertThat(parked.messageAttributes()).doesNotContainKey("failure-reason");
+
+            // the cause is fixed (provisioning again recreates the table and restores the visibility timeout)
+            new eventjobs.local.stack.Provisioner(sqs, dynamo, s3).provision(runtime.template());
+        }
+        assertThat(new Redrive(sqs, runtime.template()).run("OrdersDLQ").moved()).isGreaterThanOrEqualTo(1);
+
+        await("the redriven order to be confirmed", () -> {
+            try {
+                return http("GET", "/orders/o-redrive", null).body().contains("\"status\":\"CONFIRMED\"");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    @Test
     void cliInvoke_shouldPrintResponse_forSampleEvent() {
         Commands.Result result = cli("invoke", "OrdersApiFunction", "-e", "events/orders-api-get.json");
 

@@ -62,10 +62,10 @@ public final class LocalRuntime implements AutoCloseable {
     private final Map<String, FunctionPool> pools = new LinkedHashMap<>();
     private final Map<String, AsyncInvoker> asyncInvokers = new LinkedHashMap<>();
     private final Map<String, String> logicalIdByName = new HashMap<>();
-    private final LambdaApi lambdaApi;
+    private LambdaApi lambdaApi;
     private BucketNotificationQueue bucketNotifications;
     private final List<SqsPoller> pollers = new ArrayList<>();
-    private final HttpApiServer api;
+    private HttpApiServer api;
 
     private LocalRuntime(Options options, EmbeddedAws aws, FunctionLogs logs, InvocationLog log) {
         this.aws = aws;
@@ -74,6 +74,15 @@ public final class LocalRuntime implements AutoCloseable {
         this.sqs = aws.sqs();
         this.dynamo = aws.dynamoDb();
         this.s3 = aws.s3();
+        try {
+            run(options, logs, log);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private void run(Options options, FunctionLogs logs, InvocationLog log) {
         new Provisioner(sqs, dynamo, s3).provision(template);
         Path workDirectory = options.workDirectory().toAbsolutePath().normalize();
         try {
@@ -153,10 +162,8 @@ public final class LocalRuntime implements AutoCloseable {
             }
             return any ? server.start() : closeAndNull(server);
         } catch (java.net.BindException e) {
-            close();
             throw new EmbeddedAws.PortInUse(port);
         } catch (IOException e) {
-            close();
             throw new UncheckedIOException(e);
         }
     }
@@ -253,7 +260,9 @@ public final class LocalRuntime implements AutoCloseable {
         }
         pollers.forEach(SqsPoller::close);
         asyncInvokers.values().forEach(AsyncInvoker::close);
-        lambdaApi.close();
+        if (lambdaApi != null) {
+            lambdaApi.close();
+        }
         if (api != null) {
             api.close();
         }
