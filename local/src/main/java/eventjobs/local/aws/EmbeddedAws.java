@@ -5,6 +5,7 @@ import org.elasticmq.rest.sqs.SQSRestServer;
 import org.elasticmq.rest.sqs.SQSRestServerBuilder;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -20,6 +21,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 
@@ -81,6 +83,14 @@ public final class EmbeddedAws implements AutoCloseable {
      * @throws IllegalStateException when {@code moto_server} is not installed or does not come up
      */
     public static EmbeddedAws start(int port) {
+        return start(port, Optional.empty());
+    }
+
+    /**
+     * Like {@link #start(int)}; with {@code s3Directory}, S3 objects are kept on disk there and
+     * are still there on the next start.
+     */
+    public static EmbeddedAws start(int port, Optional<Path> s3Directory) {
         Gateway gateway;
         try {
             gateway = new Gateway(port);
@@ -101,7 +111,9 @@ public final class EmbeddedAws implements AutoCloseable {
                     .withAWSRegion(REGION).withAWSAccountId(ACCOUNT_ID)
                     .start();
             sqs.waitUntilStarted();
-            NotifyingBlobStore blobs = new NotifyingBlobStore(new TransientNio2BlobStore());
+            NotifyingBlobStore blobs = new NotifyingBlobStore(s3Directory.isPresent()
+                    ? new FilesystemNio2BlobStore(createDirectories(s3Directory.get()).toString())
+                    : new TransientNio2BlobStore());
             int s3Port = freePort();
             s3 = S3Proxy.builder().blobStore(blobs).endpoint(URI.create("http://127.0.0.1:" + s3Port))
                     .awsAuthentication(AuthenticationType.NONE, "", "").ignoreUnknownHeaders(true).build();
@@ -120,6 +132,14 @@ public final class EmbeddedAws implements AutoCloseable {
                 sqs.stopAndWait();
             }
             throw e instanceof RuntimeException r ? r : new IllegalStateException("cannot start S3Proxy", e);
+        }
+    }
+
+    private static Path createDirectories(Path directory) {
+        try {
+            return java.nio.file.Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + directory, e);
         }
     }
 

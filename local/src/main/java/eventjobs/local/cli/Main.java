@@ -34,6 +34,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -111,6 +112,10 @@ public final class Main {
 
         /** AWS_ENDPOINT_URL when set; else an eventjobs endpoint already on --port; else a new one. */
         EmbeddedAws endpoint(boolean mustOwnPort) {
+            return endpoint(mustOwnPort, Optional.empty());
+        }
+
+        EmbeddedAws endpoint(boolean mustOwnPort, Optional<Path> s3Directory) {
             String external = System.getenv("AWS_ENDPOINT_URL");
             if (external != null && !external.isBlank()) {
                 return EmbeddedAws.external(URI.create(external));
@@ -119,7 +124,7 @@ public final class Main {
             if (!mustOwnPort && running(local)) {
                 return EmbeddedAws.external(local);
             }
-            return EmbeddedAws.start(mustOwnPort ? port : 0);
+            return EmbeddedAws.start(mustOwnPort ? port : 0, s3Directory);
         }
 
         /** The endpoint `local/run start` serves (or AWS_ENDPOINT_URL); a user error when there is none. */
@@ -152,6 +157,9 @@ public final class Main {
         @Option(names = "--api-port", defaultValue = "3000", description = "port of the HTTP API (default: ${DEFAULT-VALUE})")
         int apiPort;
 
+        @Option(names = "--state-dir", description = "keep objects, items and queued messages here between runs (default: none, every start is empty)")
+        Path stateDirectory;
+
         @Override
         public Integer call() throws InterruptedException {
             SamTemplate checked = common.load();
@@ -159,10 +167,14 @@ public final class Main {
             if (!unsupported.isEmpty()) {
                 System.err.println("eventjobs-local: not emulated: " + String.join("; ", unsupported));
             }
-            EmbeddedAws aws = common.endpoint(true);
+            Optional<Path> state = Optional.ofNullable(stateDirectory).map(p -> p.toAbsolutePath().normalize());
+            EmbeddedAws aws = common.endpoint(true, state.map(p -> p.resolve("s3")));
             LocalRuntime runtime;
             try {
-                runtime = LocalRuntime.start(common.options(apiPort, true), aws, FunctionLogs.toStandardError(), common.log(System.out));
+                LocalRuntime.Options options = common.options(apiPort, true);
+                runtime = LocalRuntime.start(new LocalRuntime.Options(options.template(), options.stackName(), options.parameters(),
+                        options.workDirectory(), options.apiPort(), true, BUILD_COMMAND, options.retryDelays(), state),
+                        aws, FunctionLogs.toStandardError(), common.log(System.out));
             } catch (RuntimeException e) {
                 aws.close();
                 throw e;

@@ -46,11 +46,18 @@ public final class LocalRuntime implements AutoCloseable {
      * @param triggers  whether to run SQS pollers (false for a one-off invoke)
      */
     public record Options(Path template, String stackName, Map<String, String> parameters, Path workDirectory,
-                          int apiPort, boolean triggers, String buildCommand, AsyncInvoker.RetryDelays retryDelays) {
+                          int apiPort, boolean triggers, String buildCommand, AsyncInvoker.RetryDelays retryDelays,
+                          Optional<Path> stateDirectory) {
 
         public Options(Path template, String stackName, Map<String, String> parameters, Path workDirectory,
                        int apiPort, boolean triggers, String buildCommand) {
-            this(template, stackName, parameters, workDirectory, apiPort, triggers, buildCommand, AsyncInvoker.RetryDelays.aws());
+            this(template, stackName, parameters, workDirectory, apiPort, triggers, buildCommand,
+                    AsyncInvoker.RetryDelays.aws(), Optional.empty());
+        }
+
+        public Options(Path template, String stackName, Map<String, String> parameters, Path workDirectory,
+                       int apiPort, boolean triggers, String buildCommand, AsyncInvoker.RetryDelays retryDelays) {
+            this(template, stackName, parameters, workDirectory, apiPort, triggers, buildCommand, retryDelays, Optional.empty());
         }
     }
 
@@ -64,6 +71,8 @@ public final class LocalRuntime implements AutoCloseable {
     private final Map<String, String> logicalIdByName = new HashMap<>();
     private LambdaApi lambdaApi;
     private BucketNotificationQueue bucketNotifications;
+    private Optional<StateSnapshot> snapshot = Optional.empty();
+    private boolean started;
     private final List<SqsPoller> pollers = new ArrayList<>();
     private HttpApiServer api;
 
@@ -76,6 +85,7 @@ public final class LocalRuntime implements AutoCloseable {
         this.s3 = aws.s3();
         try {
             run(options, logs, log);
+            started = true;
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -84,6 +94,8 @@ public final class LocalRuntime implements AutoCloseable {
 
     private void run(Options options, FunctionLogs logs, InvocationLog log) {
         new Provisioner(sqs, dynamo, s3).provision(template);
+        snapshot = options.stateDirectory().map(StateSnapshot::new);
+        snapshot.ifPresent(state -> state.restore(template, sqs, dynamo));
         Path workDirectory = options.workDirectory().toAbsolutePath().normalize();
         try {
             this.lambdaApi = new LambdaApi(0, this::target, log);
@@ -259,6 +271,9 @@ public final class LocalRuntime implements AutoCloseable {
             bucketNotifications.close();
         }
         pollers.forEach(SqsPoller::close);
+        if (started) {
+            snapshot.ifPresent(state -> state.save(template, sqs, dynamo));
+        }
         asyncInvokers.values().forEach(AsyncInvoker::close);
         if (lambdaApi != null) {
             lambdaApi.close();

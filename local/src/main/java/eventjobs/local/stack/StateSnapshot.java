@@ -1,0 +1,174 @@
+package eventjobs.local.stack;
+
+import eventjobs.local.template.SamTemplate;
+import eventjobs.local.template.Specs;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Keeps the template's table items and queued messages on disk between runs of the local
+ * runtime: {@link #save} when it stops, {@link #restore} after the next start has provisioned.
+ * Items are kept whole (DynamoDB JSON); messages keep their body, attributes and FIFO group,
+ * but not their receive count or age, and messages in flight when it stops are not kept.
+ * (S3 objects are kept by the blob store itself, on disk under the same folder.)
+ */
+public final class StateSnapshot {
+
+    private static final JsonMapper JSON = JsonMapper.shared();
+
+    private final Path directory;
+
+    public StateSnapshot(Path directory) {
+        this.directory = directory;
+    }
+
+    public void save(SamTemplate template, SqsClient sqs, DynamoDbClient dynamo) {
+        try {
+            Files.createDirectories(directory.resolve("dynamodb"));
+            Files.createDirectories(directory.resolve("sqs"));
+            for (Specs.Table table : template.tables()) {
+                try (BufferedWriter out = Files.newBufferedWriter(directory.resolve("dynamodb").resolve(table.name() + ".jsonl"))) {
+                    for (Map<String, AttributeValue> item : dynamo.scanPaginator(r -> r.tableName(table.name())).items()) {
+                        out.write(JSON.writeValueAsString(toJson(item)));
+                        out.newLine();
+                    }
+                }
+            }
+            for (Specs.Queue queue : template.queues()) {
+                String url = sqs.getQueueUrl(r -> r.queueName(queue.name())).queueUrl();
+                try (BufferedWriter out = Files.newBufferedWriter(directory.resolve("sqs").resolve(queue.name() + ".jsonl"))) {
+                    for (List<Message> batch; !(batch = sqs.receiveMessage(r -> r.queueUrl(url).maxNumberOfMessages(10)
+                            .visibilityTimeout(300).messageAttributeNames("All")
+                            .messageSystemAttributeNames(MessageSystemAttributeName.MESSAGE_GROUP_ID)).messages()).isEmpty(); ) {
+                        for (Message message : batch) {
+                            ObjectNode line = JSON.createObjectNode().put("body", message.body());
+                            String group = message.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID);
+                            if (group != null) {
+                                line.put("group", group);
+                            }
+                            ObjectNode attributes = line.putObject("attributes");
+                            message.messageAttributes().forEach((name, value) -> {
+                                if (value.stringValue() != null) {
+                                    attributes.putObject(name).put("type", value.dataType()).put("value", value.stringValue());
+                                }
+                            });
+                            out.write(JSON.writeValueAsString(line));
+                            out.newLine();
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save local state to " + directory, e);
+        }
+    }
+
+    public void restore(SamTemplate template, SqsClient sqs, DynamoDbClient dynamo) {
+        try {
+            for (Specs.Table table : template.tables()) {
+                Path file = directory.resolve("dynamodb").resolve(table.name() + ".jsonl");
+                if (Files.exists(file)) {
+                    for (String line : Files.readAllLines(file)) {
+                        dynamo.putItem(r -> r.tableName(table.name()).item(fromJson(JSON.readTree(line))));
+                    }
+                }
+            }
+            for (Specs.Queue queue : template.queues()) {
+                Path file = directory.resolve("sqs").resolve(queue.name() + ".jsonl");
+                if (!Files.exists(file)) {
+                    continue;
+                }
+                String url = sqs.getQueueUrl(r -> r.queueName(queue.name())).queueUrl();
+                int sequence = 0;
+                for (String text : Files.readAllLines(file)) {
+                    JsonNode line = JSON.readTree(text);
+                    Map<String, MessageAttributeValue> attributes = new LinkedHashMap<>();
+                    line.path("attributes").properties().forEach(e -> attributes.put(e.getKey(), MessageAttributeValue.builder()
+                            .dataType(e.getValue().get("type").asString()).stringValue(e.getValue().get("value").asString()).build()));
+                    String deduplication = "restored-" + (sequence++) + "-" + System.nanoTime();
+                    sqs.sendMessage(r -> {
+                        r.queueUrl(url).messageBody(line.get("body").asString()).messageAttributes(attributes);
+                        if (queue.fifo()) {
+                            r.messageGroupId(line.path("group").asString("restored")).messageDeduplicationId(deduplication);
+                        }
+                    });
+                }
+                Files.delete(file);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read local state from " + directory, e);
+        }
+    }
+
+    static ObjectNode toJson(Map<String, AttributeValue> item) {
+        ObjectNode node = JSON.createObjectNode();
+        item.forEach((name, value) -> node.set(name, toJson(value)));
+        return node;
+    }
+
+    private static JsonNode toJson(AttributeValue value) {
+        ObjectNode node = JSON.createObjectNode();
+        switch (value.type()) {
+            case S -> node.put("S", value.s());
+            case N -> node.put("N", value.n());
+            case B -> node.put("B", value.b().asByteArray());
+            case BOOL -> node.put("BOOL", value.bool());
+            case NUL -> node.put("NULL", true);
+            case SS -> value.ss().forEach(node.putArray("SS")::add);
+            case NS -> value.ns().forEach(node.putArray("NS")::add);
+            case BS -> value.bs().forEach(b -> node.withArray("BS").add(b.asByteArray()));
+            case L -> value.l().forEach(v -> node.withArray("L").add(toJson(v)));
+            case M -> node.set("M", toJson(value.m()));
+            default -> throw new IllegalArgumentException("unknown DynamoDB type " + value.type());
+        }
+        return node;
+    }
+
+    static Map<String, AttributeValue> fromJson(JsonNode item) {
+        Map<String, AttributeValue> values = new LinkedHashMap<>();
+        item.properties().forEach(e -> values.put(e.getKey(), attribute(e.getValue())));
+        return values;
+    }
+
+    private static AttributeValue attribute(JsonNode node) {
+        var field = node.properties().iterator().next();
+        JsonNode v = field.getValue();
+        return switch (field.getKey()) {
+            case "S" -> AttributeValue.fromS(v.asString());
+            case "N" -> AttributeValue.fromN(v.asString());
+            case "B" -> AttributeValue.fromB(SdkBytes.fromByteArray(v.binaryValue()));
+            case "BOOL" -> AttributeValue.fromBool(v.asBoolean());
+            case "NULL" -> AttributeValue.fromNul(true);
+            case "SS" -> AttributeValue.fromSs(strings(v));
+            case "NS" -> AttributeValue.fromNs(strings(v));
+            case "BS" -> AttributeValue.fromBs(v.valueStream().map(b -> SdkBytes.fromByteArray(b.binaryValue())).toList());
+            case "L" -> AttributeValue.fromL(v.valueStream().map(StateSnapshot::attribute).toList());
+            case "M" -> AttributeValue.fromM(fromJson(v));
+            default -> throw new IllegalArgumentException("unknown DynamoDB type " + field.getKey());
+        };
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> values = new ArrayList<>();
+        array.forEach(v -> values.add(v.asString()));
+        return values;
+    }
+}
