@@ -97,7 +97,7 @@ public final class HttpApiServer implements AutoCloseable {
         ObjectNode event = route.httpApi() ? v2Event(exchange, route, pathParameters, body) : v1Event(exchange, route, pathParameters, body);
         InvocationResult result = route.function().invoke(JSON.writeValueAsBytes(event));
         Response response = result.succeeded()
-                ? (route.httpApi() ? v2Response(result.payload()) : v1Response(result.payload()))
+                ? response(result.payload(), route.httpApi())
                 : failure(result, route.httpApi());
         log.invoked(route.function().config().name(), "http:" + route.routeKey(), result,
                 exchange.getRequestMethod() + " " + exchange.getRequestURI() + " -> " + response.status());
@@ -239,34 +239,22 @@ public final class HttpApiServer implements AutoCloseable {
     record Response(int status, Map<String, List<String>> headers, byte[] body) {}
 
     /**
-     * Payload 2.0: an object with statusCode is a full response; any other valid JSON is the
-     * body of a 200 (<a href="https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html#http-api-develop-integrations-lambda.response">AWS docs</a>).
+     * Maps a function's answer as API Gateway does. Payload 2.0 (HttpApi): an object with
+     * statusCode is a full response and any other valid JSON is the body of a 200
+     * (<a href="https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html#http-api-develop-integrations-lambda.response">AWS docs</a>);
+     * payload 1.0 (REST): the answer must be an object with statusCode. Anything else is a 502.
      */
-    static Response v2Response(byte[] payload) {
+    static Response response(byte[] payload, boolean httpApi) {
         JsonNode root;
         try {
             root = JSON.readTree(payload);
         } catch (JacksonException e) {
             return badGateway();
         }
-        if (root == null || !root.isObject() || !root.has("statusCode")) {
-            return new Response(200, Map.of("Content-Type", List.of("application/json")), payload);
+        if (root != null && root.isObject() && root.has("statusCode")) {
+            return mapped(root, httpApi);
         }
-        return mapped(root, true);
-    }
-
-    /** Payload 1.0: the answer must be an object with statusCode, else 502. */
-    static Response v1Response(byte[] payload) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(payload);
-        } catch (JacksonException e) {
-            return badGateway();
-        }
-        if (root == null || !root.isObject() || !root.has("statusCode")) {
-            return badGateway();
-        }
-        return mapped(root, false);
+        return httpApi ? new Response(200, Map.of("Content-Type", List.of("application/json")), payload) : badGateway();
     }
 
     private static Response mapped(JsonNode root, boolean httpApi) {
