@@ -30,6 +30,11 @@ public record ImportReport(Status status, Optional<String> reason, ObjectRef obj
         errors = List.copyOf(errors);
     }
 
+    /** A file that was not read at all, for {@code reason}. */
+    public static ImportReport rejected(ObjectRef object, String reason, Instant now) {
+        return new ImportReport(Status.REJECTED, Optional.of(reason), object, 0, 0, 0, 0, List.of(), now, now);
+    }
+
     public String toJson() {
         JsonMapper json = JsonMapper.shared();
         ObjectNode root = json.createObjectNode().put("status", status.name());

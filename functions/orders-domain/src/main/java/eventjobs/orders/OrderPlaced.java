@@ -1,5 +1,6 @@
 package eventjobs.orders;
 
+import eventjobs.core.events.CloudEvent;
 import eventjobs.core.events.EventType;
 import eventjobs.core.events.Violation;
 import tools.jackson.databind.JsonNode;
@@ -8,6 +9,7 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Currency;
 import java.util.List;
@@ -48,6 +50,14 @@ public record OrderPlaced(String orderId, String customerId, Currency currency, 
             throw new InvalidOrder(violations);
         }
         return new OrderPlaced(data.get("orderId").asString(), data.get("customerId").asString(), currency, lines);
+    }
+
+    /**
+     * This order as an event from {@code source}. The event id is derived from the order id, so
+     * that sending the same order twice yields the same event.
+     */
+    public CloudEvent event(String source, Instant time) {
+        return new CloudEvent("order-placed-" + orderId, source, TYPE, time, toData());
     }
 
     public ObjectNode toData() {

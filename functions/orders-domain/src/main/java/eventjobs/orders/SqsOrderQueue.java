@@ -1,14 +1,12 @@
 package eventjobs.orders;
 
-import eventjobs.core.events.CloudEvent;
 import eventjobs.core.events.EventCodec;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 import java.time.Clock;
 
 /**
- * Sends OrderPlaced events to the orders queue, validated against their schema. The event id
- * is derived from the order id, so sending the same order twice yields the same event.
+ * Sends OrderPlaced events to the orders queue, validated against their schema.
  */
 public final class SqsOrderQueue implements OrderQueue {
 
@@ -29,8 +27,7 @@ public final class SqsOrderQueue implements OrderQueue {
 
     @Override
     public void send(OrderPlaced order) {
-        String body = codec.encode(new CloudEvent("order-placed-" + order.orderId(), source, OrderPlaced.TYPE,
-                clock.instant(), order.toData()));
+        String body = codec.encode(order.event(source, clock.instant()));
         sqs.sendMessage(r -> r.queueUrl(queueUrl).messageBody(body));
     }
 }
