@@ -34,6 +34,14 @@ public final class SamTemplate {
     private static final Set<String> FUNCTION_PROPERTIES = Set.of("Handler", "CodeUri", "Runtime", "Timeout",
             "MemorySize", "Environment", "Events", "EventInvokeConfig", "DeadLetterQueue",
             "ReservedConcurrentExecutions", "FunctionName", "LoggingConfig", "Description", "Tags");
+    /** Properties the provisioner uses, by resource type; others are listed as having no local effect. */
+    private static final Map<String, Set<String>> RESOURCE_PROPERTIES = Map.of(
+            "AWS::SQS::Queue", Set.of("QueueName", "VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds",
+                    "MaximumMessageSize", "ReceiveMessageWaitTimeSeconds", "ContentBasedDeduplication", "RedrivePolicy",
+                    "FifoQueue", "Tags"),
+            "AWS::DynamoDB::Table", Set.of("TableName", "AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes",
+                    "TimeToLiveSpecification", "StreamSpecification", "BillingMode", "Tags"),
+            "AWS::S3::Bucket", Set.of("BucketName", "Tags"));
     /** Function properties that change nothing when run locally. */
     private static final Set<String> NO_LOCAL_EFFECT = Set.of("Architectures", "AutoPublishAlias", "SnapStart",
             "Tracing", "RecursiveLoop", "Policies", "Role", "PackageType", "RuntimeManagementConfig");
@@ -128,6 +136,14 @@ public final class SamTemplate {
                     }
                 }
             }
+            Set<String> used = RESOURCE_PROPERTIES.get(type);
+            if (used != null) {
+                for (String property : map(resource.get("Properties"), "Resources." + entry.getKey() + ".Properties").keySet()) {
+                    if (!used.contains(property)) {
+                        ignoredByProperty.computeIfAbsent(property, p -> new TreeSet<>()).add(entry.getKey());
+                    }
+                }
+            }
             if (type.equals("AWS::Serverless::HttpApi") || type.equals("AWS::Serverless::Api")) {
                 Map<String, Object> properties = map(resource.get("Properties"), "Resources." + entry.getKey() + ".Properties");
                 if (properties.containsKey("Auth") || properties.containsKey("DefinitionBody")) {
@@ -135,8 +151,8 @@ public final class SamTemplate {
                 }
             }
         }
-        ignoredByProperty.forEach((property, functions) -> lines.add(property + " of " + String.join(", ", functions)
-                + (NO_LOCAL_EFFECT.contains(property) ? ": no local effect" : ": ignored locally")));
+        ignoredByProperty.forEach((property, owners) -> lines.add(property + " of " + String.join(", ", owners)
+                + (NO_LOCAL_EFFECT.contains(property) || !functionOwned(owners) ? ": no local effect" : ": ignored locally")));
         return List.copyOf(lines);
     }
 
@@ -529,6 +545,10 @@ public final class SamTemplate {
         } catch (NumberFormatException e) {
             throw new TemplateException(file + ": " + path + "." + name + " must be a whole number, was " + value);
         }
+    }
+
+    private boolean functionOwned(Set<String> owners) {
+        return owners.stream().allMatch(id -> type(id).equals("AWS::Serverless::Function"));
     }
 
     /** Every logical id, for messages that list what exists. */

@@ -53,13 +53,25 @@ class SamTemplateTest {
         assertThat(api.events().getFirst()).isEqualTo(new Specs.HttpEvent("PlaceOrder", true, "POST", "/orders"));
 
         assertThat(template.queues()).extracting(Specs.Queue::name)
-                .containsExactly("eventjobs-OrdersQueue", "eventjobs-OrdersDLQ");
+                .containsExactly("eventjobs-OrdersQueue", "eventjobs-OrdersDLQ", "eventjobs-UploadsDLQ");
+        assertThat(template.buckets()).extracting(Specs.Bucket::name)
+                .containsExactly("eventjobs-uploads-000000000000-us-east-1", "eventjobs-resultsbucket");
+        Specs.Function importer = template.function("ImportFunction").orElseThrow();
+        assertThat(importer.async()).hasValueSatisfying(async -> {
+            assertThat(async.maximumRetryAttempts()).isEqualTo(2);
+            assertThat(async.maximumEventAge()).isEqualTo(Duration.ofHours(1));
+            assertThat(async.onFailureArn()).contains("arn:aws:sqs:us-east-1:000000000000:eventjobs-UploadsDLQ");
+        });
+        assertThat(importer.events()).singleElement().isEqualTo(new Specs.S3Event("CsvUploads", "UploadsBucket",
+                java.util.List.of("s3:ObjectCreated:*"), "imports/", ".csv"));
         assertThat(template.queues().getFirst().attributes()).containsEntry("VisibilityTimeout", "180")
                 .containsEntry("RedrivePolicy", "{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:000000000000:eventjobs-OrdersDLQ\",\"maxReceiveCount\":5}");
         assertThat(template.tables()).extracting(Specs.Table::name)
                 .containsExactly("eventjobs-OrdersTable", "eventjobs-IdempotencyTable");
         assertThat(template.tables().get(1).ttlAttribute()).contains("expiresAt");
-        assertThat(template.unsupported()).anyMatch(line -> line.startsWith("Policies of OrderWorkerFunction, OrdersApiFunction"))
+        assertThat(template.unsupported()).anyMatch(line -> line.startsWith("Policies of ImportFunction, OrderWorkerFunction, OrdersApiFunction"))
+                .anyMatch(line -> line.equals("LifecycleConfiguration of ResultsBucket, UploadsBucket: no local effect"))
+                .anyMatch(line -> line.equals("PointInTimeRecoverySpecification of IdempotencyTable, OrdersTable: no local effect"))
                 .anyMatch(line -> line.startsWith("OrdersDLQNotEmptyAlarm (AWS::CloudWatch::Alarm)"))
                 .anyMatch(line -> line.startsWith("OrdersApi: authorization is not enforced locally"));
     }
