@@ -1,0 +1,46 @@
+package eventjobs.imports;
+
+import eventjobs.core.events.EventCodec;
+import org.junit.jupiter.api.Test;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryType;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Runs in its own JVM with -Xmx256m (see this module's pom): a 1 GiB import must be read in
+ * constant memory. The queue is a counter, because the property is memory, not the emulator's speed.
+ */
+class ImportStreamingTest {
+
+    private static final long ONE_GIB = 1L << 30;
+
+    @Test
+    void run_shouldStreamOneGibibyteWithin256MbOfHeap() {
+        assertThat(Runtime.getRuntime().maxMemory()).as("this test must run with -Xmx256m").isLessThanOrEqualTo(256L << 20);
+        AtomicLong sent = new AtomicLong();
+        GeneratedCsv csv = new GeneratedCsv(ONE_GIB);
+        ImportOrders importer = new ImportOrders(orders -> {
+            sent.addAndGet(orders.size());
+            return List.of();
+        }, new EventCodec(), new ImportLimits(Long.MAX_VALUE, Long.MAX_VALUE, 64 * 1024), Clock.systemUTC());
+
+        ImportReport report = importer.run(new ObjectRef("uploads", "imports/huge.csv", Optional.empty(), "e", ONE_GIB), csv);
+
+        long peakHeap = ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(pool -> pool.getType() == MemoryType.HEAP)
+                .mapToLong(pool -> pool.getPeakUsage().getUsed()).sum();
+        System.out.printf("1 GiB import: %d rows, peak heap %d MB of %d MB%n", report.rowsRead(), peakHeap >> 20,
+                Runtime.getRuntime().maxMemory() >> 20);
+        assertThat(report.status()).isEqualTo(ImportReport.Status.COMPLETED);
+        assertThat(report.rowsRead()).isEqualTo(csv.rows()).isGreaterThan(10_000_000);
+        assertThat(report.accepted()).isEqualTo(csv.rows());
+        assertThat(sent.get()).isEqualTo(csv.rows());
+    }
+
+}
