@@ -71,10 +71,14 @@ public final class Benchmarks {
              LocalRuntime runtime = LocalRuntime.start(new LocalRuntime.Options(root.resolve("template.yaml"), STACK,
                      Map.of(), work, 0, true, "make build"), aws, FunctionLogs.discard(), InvocationLog.discard())) {
             zipSizes(runtime);
+            uploadColdStartFiles(aws);
             coldStarts(root, runtime, work);
             warmOverhead(work);
             writesPerOrder(aws);
             throughput(runtime, aws);
+            FileBenchmarks.importParsing();
+            FileBenchmarks.importThroughput(aws, STACK);
+            FileBenchmarks.thumbnails();
         }
     }
 
@@ -117,8 +121,36 @@ public final class Benchmarks {
                     .replace("arn:aws:sqs:us-east-1:123456789012:eventjobs-OrdersQueue",
                             "arn:aws:sqs:us-east-1:000000000000:" + STACK + "-OrdersQueue")
                     .getBytes(StandardCharsets.UTF_8);
+            case "ImportFunction" -> uploadEvent("cold/import-" + coldRun++ + ".csv");
+            case "ThumbnailFunction" -> uploadEvent("cold/image-" + coldRun++ + ".png");
             default -> "{}".getBytes(StandardCharsets.UTF_8);
         };
+    }
+
+    private static int coldRun;
+    private static final Map<String, eventjobs.local.aws.ObjectCreated> COLD_FILES = new java.util.HashMap<>();
+
+    /** Small files for the file functions' cold starts: one per run, since each file is handled once. */
+    private static void uploadColdStartFiles(EmbeddedAws aws) throws Exception {
+        try (var s3 = aws.s3()) {
+            String bucket = STACK + "-uploads-000000000000-us-east-1";
+            byte[] csv = "customer_id,currency,sku,quantity,unit_price\nc-1,EUR,SKU-1,1,1.00\n".getBytes(StandardCharsets.UTF_8);
+            byte[] png = FileBenchmarks.image("png", 800, 600);
+            for (int run = 0; run < 2 * COLD_RUNS; run++) {
+                for (String key : List.of("cold/import-" + run + ".csv", "cold/image-" + run + ".png")) {
+                    byte[] content = key.endsWith(".csv") ? csv : png;
+                    // outside imports/ and images/: no notification runs them; each cold start invokes one directly
+                    s3.putObject(r -> r.bucket(bucket).key(key), software.amazon.awssdk.core.sync.RequestBody.fromBytes(content));
+                    var head = s3.headObject(r -> r.bucket(bucket).key(key));
+                    COLD_FILES.put(key, new eventjobs.local.aws.ObjectCreated("ObjectCreated:Put", bucket, key,
+                            head.contentLength(), head.eTag().replace("\"", ""), java.util.Optional.empty(), Instant.now(), "127.0.0.1"));
+                }
+            }
+        }
+    }
+
+    private static byte[] uploadEvent(String key) {
+        return eventjobs.local.sources.S3EventJson.event(COLD_FILES.get(key), "bench", "us-east-1");
     }
 
     private static void warmOverhead(Path work) throws Exception {
