@@ -21,13 +21,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
+import static eventjobs.system.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** template.yaml running on the local runtime, driven from outside: HTTP, the aws CLI, our CLI. */
@@ -76,20 +74,6 @@ class EndToEndTest {
                 .messageAttributeNames("All").waitTimeSeconds(1)).messages();
     }
 
-    private static void await(String what, Supplier<Boolean> condition) {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (!condition.get()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-    }
 
     @Test
     void order_shouldGoFromApiThroughQueueToWorkerAndBeReadable() throws Exception {

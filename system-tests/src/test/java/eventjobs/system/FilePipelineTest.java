@@ -3,7 +3,6 @@ package eventjobs.system;
 import eventjobs.local.aws.EmbeddedAws;
 import eventjobs.local.runtime.FunctionLogs;
 import eventjobs.local.runtime.InvocationResult;
-import eventjobs.local.sources.InvocationLog;
 import eventjobs.local.stack.LocalRuntime;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,14 +22,13 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Supplier;
 
+import static eventjobs.system.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Uploading files with the aws CLI to the local endpoint runs the import and thumbnail pipelines. */
@@ -108,20 +106,6 @@ class FilePipelineTest {
                 .items().stream().count();
     }
 
-    private static void await(String what, Supplier<Boolean> condition) {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (!condition.get()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-    }
 
     @Test
     void csvUploadedWithAwsCli_shouldConfirmItsOrdersAndReportEachBadRow() throws Exception {
