@@ -34,6 +34,9 @@ public final class DynamoDbOrderStore implements OrderStore {
     static final String ENQUEUED_AT = "enqueuedAt";
     static final String DECIDED_AT = "decidedAt";
 
+    /** The sparse index of decided orders: partition status, sort decidedAt (ISO-8601, so it sorts by time). */
+    public static final String BY_STATUS_DECIDED_AT = "ByStatusDecidedAt";
+
     private final DynamoDbClient dynamo;
     private final String table;
 
@@ -102,6 +105,20 @@ public final class DynamoDbOrderStore implements OrderStore {
         Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(table)
                 .key(Map.of(ORDER_ID, s(orderId))).consistentRead(true)).item();
         return item == null || item.isEmpty() ? Optional.empty() : Optional.of(toOrder(item));
+    }
+
+    @Override
+    public java.util.stream.Stream<Order> decidedOn(OrderStatus status, java.time.LocalDate from, java.time.LocalDate to) {
+        return dynamo.queryPaginator(r -> r.tableName(table).indexName(BY_STATUS_DECIDED_AT)
+                        .keyConditionExpression("#status = :status AND #decidedAt BETWEEN :from AND :until")
+                        .expressionAttributeNames(Map.of("#status", STATUS, "#decidedAt", DECIDED_AT))
+                        // decidedAt is an ISO instant starting with its day: every one of the days lies
+                        // between "<from>" and "<to>~" in string order ('~' sorts after any time of day)
+                        .expressionAttributeValues(Map.of(":status", s(status.name()), ":from", s(from.toString()),
+                                ":until", s(to + "~")))
+                        .limit(1000))
+                .items().stream()
+                .map(DynamoDbOrderStore::toOrder);
     }
 
     private static Map<String, AttributeValue> orderAttributes(OrderPlaced order) {

@@ -31,4 +31,10 @@ public interface OrderStore {
     boolean decide(OrderPlaced order, OrderStatus decision, BigDecimal total, Optional<String> reason, Instant now);
 
     Optional<Order> find(String orderId);
+
+    /**
+     * Orders decided as {@code status} on the days {@code from} to {@code to} (UTC, both included),
+     * read page by page as the stream is consumed, so any number of them fits in memory.
+     */
+    java.util.stream.Stream<Order> decidedOn(OrderStatus status, java.time.LocalDate from, java.time.LocalDate to);
 }

@@ -1,6 +1,7 @@
 package eventjobs.orders.api;
 
 import eventjobs.core.Hashing;
+import eventjobs.core.api.ApiError;
 import eventjobs.core.events.EventCodec;
 import eventjobs.core.events.Violation;
 import eventjobs.orders.OrderPlaced;

@@ -235,7 +235,7 @@ class OrdersApiHandlerTest {
 
     @Test
     void post_shouldAnswer413_forBodyOver256KiB() {
-        String padding = "x".repeat(OrdersApiHandler.MAX_BODY_BYTES);
+        String padding = "x".repeat(eventjobs.core.api.HttpApi.MAX_BODY_BYTES);
         APIGatewayV2HTTPResponse response = handler(queue.url())
                 .handleRequest(post("{\"customerId\":\"" + padding + "\"}", Map.of()), context);
 

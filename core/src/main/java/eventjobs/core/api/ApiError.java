@@ -1,4 +1,4 @@
-package eventjobs.orders.api;
+package eventjobs.core.api;
 
 import eventjobs.core.events.Violation;
 

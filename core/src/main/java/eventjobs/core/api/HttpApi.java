@@ -1,0 +1,117 @@
+package eventjobs.core.api;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import eventjobs.core.events.Violation;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reading HTTP API (payload 2.0) requests and writing JSON answers, the same way for every API
+ * function: client mistakes become an {@link ApiError}, which {@link #error} turns into
+ * {@code {"error": "...", "details": [{"field", "message"}]}}.
+ */
+public final class HttpApi {
+
+    /** The largest request body accepted. */
+    public static final int MAX_BODY_BYTES = 256 * 1024;
+
+    private static final JsonMapper JSON = JsonMapper.shared();
+
+    private HttpApi() {}
+
+    /** A header, whatever the case of its name (HTTP APIs lower-case them; other callers may not). */
+    public static Optional<String> header(APIGatewayV2HTTPEvent request, String name) {
+        if (request.getHeaders() == null) {
+            return Optional.empty();
+        }
+        return request.getHeaders().entrySet().stream()
+                .filter(entry -> entry.getKey().equalsIgnoreCase(name))
+                .map(Map.Entry::getValue)
+                .findFirst();
+    }
+
+    /**
+     * The body of a JSON request, parsed.
+     *
+     * @throws ApiError 415 for another content type, 413 over {@link #MAX_BODY_BYTES}, 400 when empty or not JSON
+     */
+    public static JsonNode jsonBody(APIGatewayV2HTTPEvent request) {
+        String contentType = header(request, "content-type").orElse("");
+        if (!contentType.toLowerCase(Locale.ROOT).matches("application/json\\s*(;.*)?")) {
+            throw new ApiError(415, "the request body must be application/json",
+                    List.of(new Violation("content-type", "was '" + contentType + "'")));
+        }
+        String raw = request.getBody();
+        if (raw == null || raw.isEmpty()) {
+            throw ApiError.badRequest("the request body is empty");
+        }
+        byte[] bytes;
+        if (request.getIsBase64Encoded()) {
+            try {
+                bytes = Base64.getDecoder().decode(raw);
+            } catch (IllegalArgumentException e) {
+                throw ApiError.badRequest("the request body is not valid base64");
+            }
+        } else {
+            bytes = raw.getBytes(StandardCharsets.UTF_8);
+        }
+        if (bytes.length > MAX_BODY_BYTES) {
+            throw new ApiError(413, "the request body is larger than " + MAX_BODY_BYTES + " bytes",
+                    List.of(new Violation("", "was " + bytes.length + " bytes")));
+        }
+        try {
+            return JSON.readTree(new String(bytes, StandardCharsets.UTF_8));
+        } catch (JacksonException e) {
+            var location = e.getLocation();
+            String where = location == null ? "" : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
+            throw ApiError.badRequest("the request body is not valid JSON",
+                    List.of(new Violation("", e.getOriginalMessage() + where)));
+        }
+    }
+
+    /** Who is calling: the IAM principal when the API authorizes with IAM, else "anonymous". */
+    public static String caller(APIGatewayV2HTTPEvent request) {
+        var context = request.getRequestContext();
+        if (context != null && context.getAuthorizer() != null && context.getAuthorizer().getIam() != null
+                && context.getAuthorizer().getIam().getUserArn() != null) {
+            return context.getAuthorizer().getIam().getUserArn();
+        }
+        return "anonymous";
+    }
+
+    public static String pathParameter(APIGatewayV2HTTPEvent request, String name) {
+        return request.getPathParameters() == null ? "" : request.getPathParameters().getOrDefault(name, "");
+    }
+
+    public static APIGatewayV2HTTPResponse error(ApiError error) {
+        ObjectNode body = JSON.createObjectNode().put("error", error.error());
+        ArrayNode details = body.putArray("details");
+        for (Violation violation : error.details()) {
+            details.addObject().put("field", violation.field()).put("message", violation.message());
+        }
+        return json(error.status(), body, Map.of());
+    }
+
+    public static APIGatewayV2HTTPResponse json(int status, JsonNode body, Map<String, String> headers) {
+        Map<String, String> all = new HashMap<>(headers);
+        all.put("Content-Type", "application/json");
+        return APIGatewayV2HTTPResponse.builder()
+                .withStatusCode(status)
+                .withHeaders(all)
+                .withBody(JSON.writeValueAsString(body))
+                .withIsBase64Encoded(false)
+                .build();
+    }
+}
