@@ -10,6 +10,8 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 import java.net.URI;
@@ -54,6 +56,22 @@ public final class AwsClients {
 
     public S3Client s3() {
         return configure(S3Client.builder()).forcePathStyle(endpointOverridden("S3")).build();
+    }
+
+    /** Presigns S3 URLs with the same region, credentials and endpoint as {@link #s3()}. */
+    public S3Presigner presigner() {
+        S3Presigner.Builder builder = S3Presigner.builder()
+                .credentialsProvider(credentials())
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(endpointOverridden("S3")).build());
+        if (isSet(env.get("AWS_REGION"))) {
+            builder.region(Region.of(env.get("AWS_REGION")));
+        }
+        String endpoint = isSet(env.get(ENDPOINT_VARIABLE)) ? env.get(ENDPOINT_VARIABLE)
+                : isSet(env.get("AWS_ENDPOINT_URL_S3")) ? env.get("AWS_ENDPOINT_URL_S3") : env.get("AWS_ENDPOINT_URL");
+        if (isSet(endpoint)) {
+            builder.endpointOverride(URI.create(endpoint.trim()));
+        }
+        return builder.build();
     }
 
     public LambdaClient lambda() {

@@ -342,13 +342,22 @@ public final class SamTemplate {
     }
 
     private final class Attributes implements Intrinsics.Resources {
+        /** SAM's {@code !Ref Function.Alias}: the alias AutoPublishAlias made. */
+        private static final String ALIAS = ".Alias";
+
         @Override
         public boolean exists(String logicalId) {
-            return resources.containsKey(logicalId);
+            return resources.containsKey(logicalId) || (logicalId.endsWith(ALIAS)
+                    && "AWS::Serverless::Function".equals(typeOrNull(logicalId.substring(0, logicalId.length() - ALIAS.length()))));
         }
 
         @Override
         public String ref(String logicalId) {
+            if (!resources.containsKey(logicalId) && logicalId.endsWith(ALIAS)) {
+                String function = logicalId.substring(0, logicalId.length() - ALIAS.length());
+                Object alias = functionProperties(function).getOrDefault("AutoPublishAlias", "live");
+                return getAtt(function, "Arn", "Resources." + function) + ":" + alias;
+            }
             return switch (type(logicalId)) {
                 case "AWS::SQS::Queue" -> queueUrls.getOrDefault(logicalId, sqsEndpoint + "/" + ACCOUNT + "/" + queueName(logicalId));
                 case "AWS::DynamoDB::Table" -> tableName(logicalId);
@@ -400,6 +409,10 @@ public final class SamTemplate {
     private boolean enabled(String logicalId) {
         Object condition = map(resources.get(logicalId), "Resources." + logicalId).get("Condition");
         return condition == null || condition(String.valueOf(condition));
+    }
+
+    private String typeOrNull(String logicalId) {
+        return resources.get(logicalId) instanceof Map<?, ?> resource ? String.valueOf(resource.get("Type")) : null;
     }
 
     private String type(String logicalId) {

@@ -1,0 +1,156 @@
+package eventjobs.reports.api;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.logging.LogLevel;
+import eventjobs.core.Env;
+import eventjobs.core.api.ApiError;
+import eventjobs.core.api.HttpApi;
+import eventjobs.core.aws.AwsClients;
+import eventjobs.core.events.EventCodec;
+import eventjobs.core.events.Violation;
+import eventjobs.reports.DynamoDbJobStore;
+import eventjobs.reports.Job;
+import eventjobs.reports.JobStatus;
+import eventjobs.reports.JobStore;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.InvocationType;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * ReportsApiFunction, behind the HTTP API: {@code POST /reports} starts a report job and answers
+ * 202 {@code {jobId, status, links}} with a {@code Location}; {@code GET /jobs/{jobId}} follows
+ * it: PENDING, RUNNING, DONE (with a presigned download URL and its expiry) or FAILED (with the
+ * reason), or 404. Environment: {@code JOBS_TABLE}, {@code REPORT_WORKER_FUNCTION},
+ * {@code RESULTS_BUCKET}, optional {@code REPORT_MAX_DAYS} (366), {@code DOWNLOAD_URL_SECONDS} (900).
+ */
+public class ReportsApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+
+    private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
+    private static final JsonMapper JSON = JsonMapper.shared();
+
+    /** Makes a time-limited download link for a report. */
+    public interface Downloads {
+        URI link(String key, Duration validFor);
+    }
+
+    private final RequestReport requestReport;
+    private final JobStore jobs;
+    private final Downloads downloads;
+    private final Duration linkValidity;
+    private final Clock clock;
+
+    /** Used by Lambda: builds the clients once per execution environment. */
+    public ReportsApiHandler() {
+        this(Env.fromSystem(), AwsClients.fromEnvironment(), Clock.systemUTC());
+    }
+
+    private ReportsApiHandler(Env env, AwsClients aws, Clock clock) {
+        this(env, aws.lambda(), aws.presigner(), new DynamoDbJobStore(aws.dynamoDb(), env.require("JOBS_TABLE")), clock);
+    }
+
+    private ReportsApiHandler(Env env, LambdaClient lambda, S3Presigner presigner, JobStore jobs, Clock clock) {
+        this(new RequestReport(jobs, lambdaWorker(lambda, env.require("REPORT_WORKER_FUNCTION"), clock),
+                        env.optional("REPORT_MAX_DAYS").map(Integer::parseInt).orElse(366), clock),
+                jobs, s3Downloads(presigner, env.require("RESULTS_BUCKET")),
+                Duration.ofSeconds(env.optional("DOWNLOAD_URL_SECONDS").map(Long::parseLong).orElse(900L)), clock);
+    }
+
+    public ReportsApiHandler(RequestReport requestReport, JobStore jobs, Downloads downloads, Duration linkValidity, Clock clock) {
+        this.requestReport = requestReport;
+        this.jobs = jobs;
+        this.downloads = downloads;
+        this.linkValidity = linkValidity;
+        this.clock = clock;
+    }
+
+    /** Starts the worker with an Event (asynchronous) invoke of the ReportRequested event. */
+    public static RequestReport.Worker lambdaWorker(LambdaClient lambda, String function, Clock clock) {
+        EventCodec codec = new EventCodec();
+        return request -> lambda.invoke(r -> r.functionName(function).invocationType(InvocationType.EVENT)
+                .payload(SdkBytes.fromUtf8String(codec.encode(request.event("/reports-api", clock.instant())))));
+    }
+
+    public static Downloads s3Downloads(S3Presigner presigner, String bucket) {
+        return (key, validFor) -> URI.create(presigner.presignGetObject(r -> r.signatureDuration(validFor)
+                .getObjectRequest(g -> g.bucket(bucket).key(key))).url().toString());
+    }
+
+    @Override
+    public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent request, Context context) {
+        try {
+            String route = request.getRouteKey() == null ? "" : request.getRouteKey();
+            return switch (route) {
+                case "POST /reports" -> post(request);
+                case "GET /jobs/{jobId}" -> get(request);
+                default -> throw ApiError.notFound("no route " + route);
+            };
+        } catch (ApiError error) {
+            return HttpApi.error(error);
+        } catch (SdkException unavailable) {
+            log(context, LogLevel.WARN, "dependency failed: " + unavailable);
+            return HttpApi.error(new ApiError(503, "a dependency is unavailable, retry later", List.of()));
+        } catch (RuntimeException bug) {
+            log(context, LogLevel.ERROR, "unexpected failure: " + bug);
+            return HttpApi.error(new ApiError(500, "internal error",
+                    List.of(new Violation("", "request id " + (context == null ? "" : context.getAwsRequestId())))));
+        }
+    }
+
+    private APIGatewayV2HTTPResponse post(APIGatewayV2HTTPEvent request) {
+        var body = HttpApi.jsonBody(request);
+        Optional<String> key = HttpApi.header(request, "idempotency-key");
+        if (key.isPresent() && !IDEMPOTENCY_KEY.matcher(key.get()).matches()) {
+            throw ApiError.badRequest("invalid Idempotency-Key header",
+                    List.of(new Violation("idempotency-key", "must be 1 to 255 visible ASCII characters")));
+        }
+        RequestReport.Requested requested = requestReport.request(body, key, HttpApi.caller(request));
+        String self = "/jobs/" + requested.jobId();
+        ObjectNode response = JSON.createObjectNode().put("jobId", requested.jobId()).put("status", JobStatus.PENDING.name());
+        response.putObject("links").put("self", self);
+        return HttpApi.json(202, response, requested.replayed()
+                ? Map.of("Location", self, "Idempotent-Replayed", "true") : Map.of("Location", self));
+    }
+
+    private APIGatewayV2HTTPResponse get(APIGatewayV2HTTPEvent request) {
+        String jobId = HttpApi.pathParameter(request, "jobId");
+        if (!JOB_ID.matcher(jobId).matches()) {
+            throw ApiError.badRequest("invalid job id", List.of(new Violation("jobId", "must be 1 to 64 letters, digits, '-' or '_'")));
+        }
+        Job job = jobs.find(jobId).orElseThrow(() -> ApiError.notFound("no job " + jobId));
+        ObjectNode view = JSON.createObjectNode().put("jobId", job.jobId()).put("status", job.status().name())
+                .put("from", job.request().from().toString()).put("to", job.request().to().toString());
+        job.request().currency().ifPresent(c -> view.put("currency", c.getCurrencyCode()));
+        view.put("createdAt", job.createdAt().toString()).put("updatedAt", job.updatedAt().toString());
+        job.reason().ifPresent(reason -> view.put("reason", reason));
+        job.rows().ifPresent(rows -> view.put("rows", rows));
+        if (job.status() == JobStatus.DONE && job.reportKey().isPresent()) {
+            view.putObject("download")
+                    .put("url", downloads.link(job.reportKey().get(), linkValidity).toString())
+                    .put("expiresAt", clock.instant().plus(linkValidity).toString());
+        }
+        view.putObject("links").put("self", "/jobs/" + job.jobId());
+        return HttpApi.json(200, view, Map.of());
+    }
+
+    private static void log(Context context, LogLevel level, String line) {
+        if (context != null && context.getLogger() != null) {
+            context.getLogger().log(line, level);
+        }
+    }
+}
