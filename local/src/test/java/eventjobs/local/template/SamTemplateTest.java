@@ -53,7 +53,9 @@ class SamTemplateTest {
         assertThat(api.events().getFirst()).isEqualTo(new Specs.HttpEvent("PlaceOrder", true, "POST", "/orders"));
 
         assertThat(template.queues()).extracting(Specs.Queue::name)
-                .containsExactly("eventjobs-OrdersQueue", "eventjobs-OrdersDLQ", "eventjobs-UploadsDLQ");
+                .containsExactly("eventjobs-OrdersQueue", "eventjobs-OrdersDLQ", "eventjobs-UploadsDLQ", "eventjobs-JobsDLQ");
+        assertThat(template.function("ReportsApiFunction").orElseThrow().environment())
+                .containsEntry("REPORT_WORKER_FUNCTION", "arn:aws:lambda:us-east-1:000000000000:function:eventjobs-ReportWorkerFunction:live");
         assertThat(template.buckets()).extracting(Specs.Bucket::name)
                 .containsExactly("eventjobs-uploads-000000000000-us-east-1", "eventjobs-resultsbucket");
         Specs.Function importer = template.function("ImportFunction").orElseThrow();
@@ -67,8 +69,10 @@ class SamTemplateTest {
         assertThat(template.queues().getFirst().attributes()).containsEntry("VisibilityTimeout", "180")
                 .containsEntry("RedrivePolicy", "{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:000000000000:eventjobs-OrdersDLQ\",\"maxReceiveCount\":5}");
         assertThat(template.tables()).extracting(Specs.Table::name)
-                .containsExactly("eventjobs-OrdersTable", "eventjobs-IdempotencyTable");
+                .containsExactly("eventjobs-OrdersTable", "eventjobs-IdempotencyTable", "eventjobs-JobsTable");
         assertThat(template.tables().get(1).ttlAttribute()).contains("expiresAt");
+        assertThat(template.tables().getFirst().globalSecondaryIndexes()).singleElement()
+                .satisfies(index -> assertThat(index).containsEntry("IndexName", "ByStatusDecidedAt"));
         assertThat(template.unsupported()).anyMatch(line -> line.startsWith("Policies of ImportFunction, OrderWorkerFunction, OrdersApiFunction"))
                 .anyMatch(line -> line.equals("LifecycleConfiguration of ResultsBucket, UploadsBucket: no local effect"))
                 .anyMatch(line -> line.equals("PointInTimeRecoverySpecification of IdempotencyTable, OrdersTable: no local effect"))
