@@ -79,6 +79,8 @@ public final class Benchmarks {
             FileBenchmarks.importParsing();
             FileBenchmarks.importThroughput(aws, STACK);
             FileBenchmarks.thumbnails();
+            ReportBenchmarks.postToDone(runtime);
+            ReportBenchmarks.largeReport(aws, STACK);
         }
     }
 
