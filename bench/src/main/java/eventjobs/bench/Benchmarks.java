@@ -123,6 +123,12 @@ public final class Benchmarks {
                     .replace("arn:aws:sqs:us-east-1:123456789012:eventjobs-OrdersQueue",
                             "arn:aws:sqs:us-east-1:000000000000:" + STACK + "-OrdersQueue")
                     .getBytes(StandardCharsets.UTF_8);
+            case "ReportsApiFunction" -> Files.readString(root.resolve("events/reports-api-post.json"))
+                    .replace("5d2f6a1e-report-2026-11", UUID.randomUUID().toString())
+                    .getBytes(StandardCharsets.UTF_8);
+            case "ReportWorkerFunction" -> Files.readString(root.resolve("events/report-requested.json"))
+                    .replace("8c1d3e0f-5a7b-3c9d-8e2f-1a2b3c4d5e6f", reportJob(root))
+                    .getBytes(StandardCharsets.UTF_8);
             case "ImportFunction" -> uploadEvent("cold/import-" + coldRun++ + ".csv");
             case "ThumbnailFunction" -> uploadEvent("cold/image-" + coldRun++ + ".png");
             default -> "{}".getBytes(StandardCharsets.UTF_8);
@@ -130,10 +136,23 @@ public final class Benchmarks {
     }
 
     private static int coldRun;
+    private static EmbeddedAws coldAws;
+
+    /** A PENDING job for the worker's cold start to build, as the API would have recorded it. */
+    private static String reportJob(Path root) {
+        String jobId = UUID.randomUUID().toString();
+        try (var dynamo = coldAws.dynamoDb()) {
+            new eventjobs.reports.DynamoDbJobStore(dynamo, STACK + "-JobsTable").create(new eventjobs.reports.ReportRequest(jobId,
+                    java.time.LocalDate.parse("2026-11-01"), java.time.LocalDate.parse("2026-11-30"),
+                    java.util.Optional.of(java.util.Currency.getInstance("EUR"))), "bench", Instant.now());
+        }
+        return jobId;
+    }
     private static final Map<String, eventjobs.local.aws.ObjectCreated> COLD_FILES = new java.util.HashMap<>();
 
     /** Small files for the file functions' cold starts: one per run, since each file is handled once. */
     private static void uploadColdStartFiles(EmbeddedAws aws) throws Exception {
+        coldAws = aws;
         try (var s3 = aws.s3()) {
             String bucket = STACK + "-uploads-000000000000-us-east-1";
             byte[] csv = "customer_id,currency,sku,quantity,unit_price\nc-1,EUR,SKU-1,1,1.00\n".getBytes(StandardCharsets.UTF_8);
