@@ -1,0 +1,107 @@
+package eventjobs.reports.api;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.tests.EventLoader;
+import eventjobs.local.LocalContext;
+import eventjobs.local.aws.EmbeddedAws;
+import eventjobs.local.aws.Tables;
+import eventjobs.reports.DynamoDbJobStore;
+import eventjobs.reports.JobStatus;
+import eventjobs.reports.ReportRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** ReportsApiHandler on the sample event, with jobs on moto and a real Lambda client. */
+class RequestReportTest {
+
+    private final EmbeddedAws aws = EmbeddedAws.shared();
+    private final Clock clock = Clock.systemUTC();
+    private DynamoDbClient dynamo;
+    private DynamoDbJobStore jobs;
+
+    @BeforeEach
+    void setUp() {
+        aws.reset();
+        dynamo = aws.dynamoDb();
+        new Tables(dynamo).createWithStringKey("Jobs", "jobId");
+        jobs = new DynamoDbJobStore(dynamo, "Jobs");
+    }
+
+    @AfterEach
+    void tearDown() {
+        dynamo.close();
+    }
+
+    private ReportsApiHandler handler(RequestReport.Worker worker) {
+        return new ReportsApiHandler(new RequestReport(jobs, worker, 366, clock), jobs,
+                (key, validFor) -> URI.create("http://example.invalid/" + key), Duration.ofMinutes(15), clock);
+    }
+
+    private static APIGatewayV2HTTPEvent sample() {
+        return EventLoader.loadApiGatewayHttpEvent(Path.of(System.getProperty("eventjobs.root"), "events", "reports-api-post.json").toString());
+    }
+
+    @Test
+    void post_shouldAnswer503AndMarkJobFailed_whenTheWorkerCannotBeInvoked_thenStartItOnRetry() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        try (LambdaClient unreachable = LambdaClient.builder().endpointOverride(URI.create("http://127.0.0.1:" + closedPort))
+                .region(Region.US_EAST_1).httpClientBuilder(UrlConnectionHttpClient.builder())
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("a", "b")))
+                .overrideConfiguration(c -> c.retryStrategy(software.amazon.awssdk.retries.DefaultRetryStrategy.doNotRetry()))
+                .build()) {
+            APIGatewayV2HTTPResponse failed = handler(ReportsApiHandler.lambdaWorker(unreachable, "ReportWorker", clock))
+                    .handleRequest(sample(), LocalContext.of("ReportsApiFunction", Duration.ofSeconds(10)));
+
+            assertThat(failed.getStatusCode()).isEqualTo(503);
+            assertThat(failed.getBody()).contains("retry the same request with the same Idempotency-Key");
+            String jobId = dynamo.scan(r -> r.tableName("Jobs")).items().getFirst().get("jobId").s();
+            assertThat(jobs.find(jobId).orElseThrow().status()).isEqualTo(JobStatus.FAILED);
+            assertThat(jobs.find(jobId).orElseThrow().reason().orElseThrow()).startsWith("the report could not be started");
+
+            List<ReportRequest> started = new ArrayList<>();
+            APIGatewayV2HTTPResponse retried = handler(started::add)
+                    .handleRequest(sample(), LocalContext.of("ReportsApiFunction", Duration.ofSeconds(10)));
+
+            assertThat(retried.getStatusCode()).isEqualTo(202);
+            assertThat(JsonMapper.shared().readTree(retried.getBody()).get("jobId").asString()).isEqualTo(jobId);
+            assertThat(started).extracting(ReportRequest::jobId).containsExactly(jobId);
+            assertThat(jobs.find(jobId).orElseThrow().status()).isEqualTo(JobStatus.PENDING);
+            assertThat(dynamo.scan(r -> r.tableName("Jobs")).count()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void post_shouldAnswer422_whenTheKeyComesBackWithAnotherBody() {
+        List<ReportRequest> started = new ArrayList<>();
+        handler(started::add).handleRequest(sample(), LocalContext.of("ReportsApiFunction", Duration.ofSeconds(10)));
+        APIGatewayV2HTTPEvent other = sample();
+        other.setBody("{\"from\":\"2026-11-01\",\"to\":\"2026-11-02\"}");
+
+        APIGatewayV2HTTPResponse response = handler(started::add).handleRequest(other, LocalContext.of("ReportsApiFunction", Duration.ofSeconds(10)));
+
+        assertThat(response.getStatusCode()).isEqualTo(422);
+        assertThat(started).hasSize(1);
+    }
+}
