@@ -1,8 +1,12 @@
 package eventjobs.core.api;
 
+import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.logging.LogLevel;
+import eventjobs.core.Log;
 import eventjobs.core.events.Violation;
+import software.amazon.awssdk.core.exception.SdkException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -28,8 +32,51 @@ public final class HttpApi {
     public static final int MAX_BODY_BYTES = 256 * 1024;
 
     private static final JsonMapper JSON = JsonMapper.shared();
+    private static final java.util.regex.Pattern IDEMPOTENCY_KEY = java.util.regex.Pattern.compile("[\\x21-\\x7E]{1,255}");
 
     private HttpApi() {}
+
+    /** Answers a request for one of {@code routes} (by route key, e.g. {@code "POST /orders"}). */
+    public interface Route extends java.util.function.Function<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {}
+
+    /**
+     * Dispatches by route key and maps failures in one place: an {@link ApiError} to its status,
+     * an AWS SDK failure (a dependency down or throttling) to 503, anything else to 500 with the
+     * request id, logged.
+     */
+    public static APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent request, Context context, Map<String, Route> routes) {
+        try {
+            String route = request.getRouteKey() == null ? "" : request.getRouteKey();
+            Route handler = routes.get(route);
+            if (handler == null) {
+                throw ApiError.notFound("no route " + route);
+            }
+            return handler.apply(request);
+        } catch (ApiError error) {
+            return error(error);
+        } catch (SdkException unavailable) {
+            Log.line(context, LogLevel.WARN, "dependency failed: " + unavailable);
+            return error(new ApiError(503, "a dependency is unavailable, retry later", List.of()));
+        } catch (RuntimeException bug) {
+            Log.line(context, LogLevel.ERROR, "unexpected failure: " + bug);
+            String requestId = context == null ? "" : context.getAwsRequestId();
+            return error(new ApiError(500, "internal error", List.of(new Violation("", "request id " + requestId))));
+        }
+    }
+
+    /**
+     * The client's {@code Idempotency-Key}, if it sent one.
+     *
+     * @throws ApiError 400 when it is not 1 to 255 visible ASCII characters
+     */
+    public static Optional<String> idempotencyKey(APIGatewayV2HTTPEvent request) {
+        Optional<String> key = header(request, "idempotency-key");
+        if (key.isPresent() && !IDEMPOTENCY_KEY.matcher(key.get()).matches()) {
+            throw ApiError.badRequest("invalid Idempotency-Key header",
+                    List.of(new Violation("idempotency-key", "must be 1 to 255 visible ASCII characters")));
+        }
+        return key;
+    }
 
     /** A header, whatever the case of its name (HTTP APIs lower-case them; other callers may not). */
     public static Optional<String> header(APIGatewayV2HTTPEvent request, String name) {

@@ -6,6 +6,7 @@ import com.amazonaws.services.lambda.runtime.events.S3Event;
 import com.amazonaws.services.lambda.runtime.events.models.s3.S3EventNotification;
 import com.amazonaws.services.lambda.runtime.logging.LogLevel;
 import eventjobs.core.Env;
+import eventjobs.core.Log;
 import eventjobs.core.aws.AwsClients;
 import eventjobs.core.events.EventCodec;
 import eventjobs.core.idempotency.DynamoDbIdempotencyStore;
@@ -83,7 +84,7 @@ public class ImportHandler implements RequestHandler<S3Event, List<String>> {
                     object.geteTag() == null ? "" : object.geteTag(), object.getSizeAsLong() == null ? 0 : object.getSizeAsLong());
             Duration timeLeft = Duration.ofMillis(context == null ? 60_000 : context.getRemainingTimeInMillis());
             String outcome = idempotency.once("import:" + ref.identity(), ref.identity(), timeLeft, () -> importFile(ref));
-            log(context, ref.key() + ": " + outcome);
+            Log.line(context, LogLevel.INFO, ref.key() + ": " + outcome);
             outcomes.add(outcome);
         }
         return outcomes;
@@ -106,11 +107,5 @@ public class ImportHandler implements RequestHandler<S3Event, List<String>> {
                 RequestBody.fromString(report.toJson()));
         return report.status() + " s3://" + resultsBucket + "/" + reportKey + " (" + report.accepted() + " of "
                 + report.rowsRead() + " rows imported)";
-    }
-
-    private static void log(Context context, String line) {
-        if (context != null && context.getLogger() != null) {
-            context.getLogger().log(line, LogLevel.INFO);
-        }
     }
 }

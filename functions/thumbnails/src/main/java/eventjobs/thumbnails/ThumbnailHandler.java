@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.amazonaws.services.lambda.runtime.logging.LogLevel;
 import eventjobs.core.AsyncFailures;
 import eventjobs.core.Env;
+import eventjobs.core.Log;
 import eventjobs.core.JobFailure;
 import eventjobs.core.aws.AwsClients;
 import eventjobs.core.idempotency.DynamoDbIdempotencyStore;
@@ -95,7 +96,7 @@ public class ThumbnailHandler implements RequestStreamHandler {
                 written.add(result);
             } catch (JobFailure.Permanent permanent) {
                 failures.park(event, permanent);
-                log(context, LogLevel.WARN, "parked on the failures queue: " + permanent.reason());
+                Log.line(context, LogLevel.WARN, "parked on the failures queue: " + permanent.reason());
                 written.add("FAILED " + permanent.reason());
             }
         }
@@ -131,11 +132,5 @@ public class ThumbnailHandler implements RequestStreamHandler {
         return new Image(record.at("/s3/bucket/name").asString(), key,
                 Optional.of(object.path("versionId").asString("")).filter(v -> !v.isBlank()),
                 object.path("eTag").asString(""), object.path("size").asLong(0));
-    }
-
-    private static void log(Context context, LogLevel level, String line) {
-        if (context != null && context.getLogger() != null) {
-            context.getLogger().log(line, level);
-        }
     }
 }

@@ -6,6 +6,7 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.logging.LogLevel;
 import eventjobs.core.Env;
+import eventjobs.core.Log;
 import eventjobs.core.JobFailure;
 import eventjobs.core.aws.AwsClients;
 import eventjobs.core.events.EventCodec;
@@ -56,8 +57,8 @@ public class OrderWorkerHandler implements RequestHandler<SQSEvent, SQSBatchResp
                 throw JobFailure.permanent(invalid.getMessage());
             }
             ConfirmOrder.Result result = confirmOrder.apply(order);
-            context.getLogger().log("order " + result.orderId() + " " + result.status()
-                    + (result.duplicate() ? " (duplicate delivery, already decided)" : ""), LogLevel.INFO);
+            Log.line(context, LogLevel.INFO, "order " + result.orderId() + " " + result.status()
+                    + (result.duplicate() ? " (duplicate delivery, already decided)" : ""));
         });
     }
 }

@@ -4,7 +4,6 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import com.amazonaws.services.lambda.runtime.logging.LogLevel;
 import eventjobs.core.Env;
 import eventjobs.core.api.ApiError;
 import eventjobs.core.api.HttpApi;
@@ -16,7 +15,6 @@ import eventjobs.orders.Order;
 import eventjobs.orders.OrderLine;
 import eventjobs.orders.OrderStore;
 import eventjobs.orders.SqsOrderQueue;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -43,7 +41,6 @@ import java.util.regex.Pattern;
 public class OrdersApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
 
     private static final Pattern ORDER_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
-    private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
     private static final JsonMapper JSON = JsonMapper.shared();
 
     private final PlaceOrder placeOrder;
@@ -71,32 +68,14 @@ public class OrdersApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent request, Context context) {
-        try {
-            String route = request.getRouteKey() == null ? "" : request.getRouteKey();
-            return switch (route) {
-                case "POST /orders" -> post(request);
-                case "GET /orders/{orderId}" -> get(request);
-                default -> throw ApiError.notFound("no route " + route);
-            };
-        } catch (ApiError error) {
-            return HttpApi.error(error);
-        } catch (SdkException unavailable) {
-            log(context, LogLevel.WARN, "dependency failed: " + unavailable);
-            return HttpApi.error(new ApiError(503, "a dependency is unavailable, retry later", List.of()));
-        } catch (RuntimeException bug) {
-            log(context, LogLevel.ERROR, "unexpected failure: " + bug);
-            String requestId = context == null ? "" : context.getAwsRequestId();
-            return HttpApi.error(new ApiError(500, "internal error", List.of(new Violation("", "request id " + requestId))));
-        }
+        return HttpApi.handle(request, context, Map.of(
+                "POST /orders", this::post,
+                "GET /orders/{orderId}", this::get));
     }
 
     private APIGatewayV2HTTPResponse post(APIGatewayV2HTTPEvent request) {
         JsonNode body = HttpApi.jsonBody(request);
-        Optional<String> key = HttpApi.header(request, "idempotency-key");
-        if (key.isPresent() && !IDEMPOTENCY_KEY.matcher(key.get()).matches()) {
-            throw ApiError.badRequest("invalid Idempotency-Key header",
-                    List.of(new Violation("idempotency-key", "must be 1 to 255 visible ASCII characters")));
-        }
+        Optional<String> key = HttpApi.idempotencyKey(request);
         PlaceOrder.Placed placed = placeOrder.place(body, key, HttpApi.caller(request));
         String self = "/orders/" + placed.orderId();
         ObjectNode response = JSON.createObjectNode()
@@ -136,11 +115,5 @@ public class OrdersApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
         order.decidedAt().ifPresent(at -> view.put("decidedAt", at.toString()));
         view.putObject("links").put("self", "/orders/" + order.orderId());
         return view;
-    }
-
-    private static void log(Context context, LogLevel level, String line) {
-        if (context != null && context.getLogger() != null) {
-            context.getLogger().log(line, level);
-        }
     }
 }

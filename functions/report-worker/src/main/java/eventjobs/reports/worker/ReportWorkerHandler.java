@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.amazonaws.services.lambda.runtime.logging.LogLevel;
 import eventjobs.core.AsyncFailures;
 import eventjobs.core.Env;
+import eventjobs.core.Log;
 import eventjobs.core.JobFailure;
 import eventjobs.core.aws.AwsClients;
 import eventjobs.core.events.EventCodec;
@@ -83,7 +84,7 @@ public class ReportWorkerHandler implements RequestStreamHandler {
             request = ReportRequest.fromData(codec.decode(event, ReportRequest.TYPE).data());
         } catch (JobFailure.Permanent permanent) {
             failures.park(event, permanent);
-            log(context, LogLevel.WARN, "parked on the failures queue: " + permanent.reason());
+            Log.line(context, LogLevel.WARN, "parked on the failures queue: " + permanent.reason());
             output.write("\"FAILED\"".getBytes(StandardCharsets.UTF_8));
             return;
         }
@@ -97,13 +98,7 @@ public class ReportWorkerHandler implements RequestStreamHandler {
                 throw failure;
             }
         });
-        log(context, LogLevel.INFO, "job " + request.jobId() + ": " + outcome);
+        Log.line(context, LogLevel.INFO, "job " + request.jobId() + ": " + outcome);
         output.write(("\"" + outcome + "\"").getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static void log(Context context, LogLevel level, String line) {
-        if (context != null && context.getLogger() != null) {
-            context.getLogger().log(line, level);
-        }
     }
 }

@@ -4,7 +4,6 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
-import com.amazonaws.services.lambda.runtime.logging.LogLevel;
 import eventjobs.core.Env;
 import eventjobs.core.api.ApiError;
 import eventjobs.core.api.HttpApi;
@@ -16,7 +15,6 @@ import eventjobs.reports.Job;
 import eventjobs.reports.JobStatus;
 import eventjobs.reports.JobStore;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvocationType;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
@@ -41,7 +39,6 @@ import java.util.regex.Pattern;
 public class ReportsApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
 
     private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
-    private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
     private static final JsonMapper JSON = JsonMapper.shared();
 
     /** Makes a time-limited download link for a report. */
@@ -93,32 +90,14 @@ public class ReportsApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, 
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent request, Context context) {
-        try {
-            String route = request.getRouteKey() == null ? "" : request.getRouteKey();
-            return switch (route) {
-                case "POST /reports" -> post(request);
-                case "GET /jobs/{jobId}" -> get(request);
-                default -> throw ApiError.notFound("no route " + route);
-            };
-        } catch (ApiError error) {
-            return HttpApi.error(error);
-        } catch (SdkException unavailable) {
-            log(context, LogLevel.WARN, "dependency failed: " + unavailable);
-            return HttpApi.error(new ApiError(503, "a dependency is unavailable, retry later", List.of()));
-        } catch (RuntimeException bug) {
-            log(context, LogLevel.ERROR, "unexpected failure: " + bug);
-            return HttpApi.error(new ApiError(500, "internal error",
-                    List.of(new Violation("", "request id " + (context == null ? "" : context.getAwsRequestId())))));
-        }
+        return HttpApi.handle(request, context, Map.of(
+                "POST /reports", this::post,
+                "GET /jobs/{jobId}", this::get));
     }
 
     private APIGatewayV2HTTPResponse post(APIGatewayV2HTTPEvent request) {
         var body = HttpApi.jsonBody(request);
-        Optional<String> key = HttpApi.header(request, "idempotency-key");
-        if (key.isPresent() && !IDEMPOTENCY_KEY.matcher(key.get()).matches()) {
-            throw ApiError.badRequest("invalid Idempotency-Key header",
-                    List.of(new Violation("idempotency-key", "must be 1 to 255 visible ASCII characters")));
-        }
+        Optional<String> key = HttpApi.idempotencyKey(request);
         RequestReport.Requested requested = requestReport.request(body, key, HttpApi.caller(request));
         String self = "/jobs/" + requested.jobId();
         ObjectNode response = JSON.createObjectNode().put("jobId", requested.jobId()).put("status", JobStatus.PENDING.name());
@@ -146,11 +125,5 @@ public class ReportsApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, 
         }
         view.putObject("links").put("self", "/jobs/" + job.jobId());
         return HttpApi.json(200, view, Map.of());
-    }
-
-    private static void log(Context context, LogLevel level, String line) {
-        if (context != null && context.getLogger() != null) {
-            context.getLogger().log(line, level);
-        }
     }
 }
