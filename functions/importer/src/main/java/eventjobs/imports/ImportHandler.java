@@ -49,12 +49,12 @@ public class ImportHandler implements RequestHandler<S3Event, List<String>> {
     }
 
     private ImportHandler(Env env, AwsClients aws, Clock clock) {
-        this(aws.s3(), aws, env, clock);
+        this(aws.s3(), aws, new EventCodec(), env, clock);
     }
 
-    private ImportHandler(S3Client s3, AwsClients aws, Env env, Clock clock) {
+    private ImportHandler(S3Client s3, AwsClients aws, EventCodec codec, Env env, Clock clock) {
         this(s3, new ImportOrders(new SqsOrderBatches(aws.sqs(), env.require("ORDERS_QUEUE_URL"), "/import",
-                        new EventCodec(), clock, Duration.ofMillis(100)), new EventCodec(),
+                        codec, clock, Duration.ofMillis(100)), codec,
                         new ImportLimits(env.optional("IMPORT_MAX_BYTES").map(Long::parseLong).orElse(ImportLimits.defaults().maxBytes()),
                                 env.optional("IMPORT_MAX_ROWS").map(Long::parseLong).orElse(ImportLimits.defaults().maxRows()),
                                 ImportLimits.defaults().maxRowChars()), clock),

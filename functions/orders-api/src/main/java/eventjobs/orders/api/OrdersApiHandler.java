@@ -57,8 +57,11 @@ public class OrdersApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
     }
 
     private OrdersApiHandler(OrderStore orders, SqsClient sqs, String queueUrl, Clock clock) {
-        this(new PlaceOrder(orders, new SqsOrderQueue(sqs, queueUrl, "/orders-api", new EventCodec(), clock),
-                new EventCodec(), clock), orders);
+        this(orders, sqs, queueUrl, new EventCodec(), clock);
+    }
+
+    private OrdersApiHandler(OrderStore orders, SqsClient sqs, String queueUrl, EventCodec codec, Clock clock) {
+        this(new PlaceOrder(orders, new SqsOrderQueue(sqs, queueUrl, "/orders-api", codec, clock), codec, clock), orders);
     }
 
     public OrdersApiHandler(PlaceOrder placeOrder, OrderStore orders) {

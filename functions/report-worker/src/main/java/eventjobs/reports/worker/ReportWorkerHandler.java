@@ -17,6 +17,7 @@ import eventjobs.reports.JobStatus;
 import eventjobs.reports.JobStore;
 import eventjobs.reports.ReportRequest;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.io.IOException;
@@ -50,16 +51,22 @@ public class ReportWorkerHandler implements RequestStreamHandler {
     }
 
     private ReportWorkerHandler(Env env, AwsClients aws, Clock clock) {
-        this(aws, env, clock, new DynamoDbJobStore(aws.dynamoDb(), env.require("JOBS_TABLE")), aws.s3(), env.require("RESULTS_BUCKET"));
+        // one DynamoDB client for the three tables: each client costs cold-start time
+        this(aws, aws.dynamoDb(), env, clock, aws.s3(), env.require("RESULTS_BUCKET"));
     }
 
-    private ReportWorkerHandler(AwsClients aws, Env env, Clock clock, JobStore jobs, S3Client s3, String bucket) {
+    private ReportWorkerHandler(AwsClients aws, DynamoDbClient dynamo, Env env, Clock clock, S3Client s3, String bucket) {
+        this(aws, dynamo, env, clock, new DynamoDbJobStore(dynamo, env.require("JOBS_TABLE")), s3, bucket);
+    }
+
+    private ReportWorkerHandler(AwsClients aws, DynamoDbClient dynamo, Env env, Clock clock, JobStore jobs, S3Client s3,
+                                String bucket) {
         this(new EventCodec(),
-                new BuildReport(new DynamoDbOrderStore(aws.dynamoDb(), env.require("ORDERS_TABLE")), jobs,
+                new BuildReport(new DynamoDbOrderStore(dynamo, env.require("ORDERS_TABLE")), jobs,
                         (key, csv) -> s3.putObject(r -> r.bucket(bucket).key(key).contentType("text/csv; charset=utf-8"),
                                 RequestBody.fromBytes(csv)), clock),
                 jobs,
-                new Idempotency(new DynamoDbIdempotencyStore(aws.dynamoDb(), env.require("IDEMPOTENCY_TABLE")), clock,
+                new Idempotency(new DynamoDbIdempotencyStore(dynamo, env.require("IDEMPOTENCY_TABLE")), clock,
                         Duration.ofDays(7)),
                 new AsyncFailures(aws.sqs(), env.require("FAILURES_QUEUE_URL"),
                         env.optional("AWS_LAMBDA_FUNCTION_NAME").orElse("ReportWorkerFunction"), clock),
