@@ -152,7 +152,13 @@ public final class Gateway implements AutoCloseable {
             }
             // streamed, never held whole: uploads may be large
             String declared = exchange.getRequestHeaders().getFirst("Content-Length");
-            long requestLength = declared == null ? -1 : Long.parseLong(declared.trim());
+            long requestLength;
+            try {
+                requestLength = declared == null ? -1 : Long.parseLong(declared.trim());
+            } catch (NumberFormatException e) {
+                Http.json(exchange, 400, "{\"message\":\"Content-Length is not a number: " + declared.replace("\"", "'") + "\"}");
+                return;
+            }
             boolean chunked = "chunked".equalsIgnoreCase(exchange.getRequestHeaders().getFirst("Transfer-Encoding"));
             HttpRequest.BodyPublisher stream = HttpRequest.BodyPublishers.ofInputStream(exchange::getRequestBody);
             HttpRequest.BodyPublisher publisher = requestLength > 0

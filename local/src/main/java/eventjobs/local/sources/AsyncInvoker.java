@@ -117,12 +117,12 @@ public final class AsyncInvoker implements AutoCloseable {
 
     private void exhausted(String requestId, byte[] event, String condition, int invokeCount, InvocationResult last) {
         config.onFailureArn().ifPresent(arn -> deliver(arn, record(requestId, event, condition, invokeCount, last)));
-        deadLetterArn.ifPresent(arn -> sqs.sendMessage(r -> r.queueUrl(queueUrl(arn))
+        deadLetterArn.ifPresent(arn -> reportingFailure(arn, () -> sqs.sendMessage(r -> r.queueUrl(queueUrl(arn))
                 .messageBody(new String(event, StandardCharsets.UTF_8))
                 .messageAttributes(Map.of(
                         "RequestID", text(requestId),
                         "ErrorCode", MessageAttributeValue.builder().dataType("Number").stringValue("200").build(),
-                        "ErrorMessage", text(last == null ? condition : errorMessage(last))))));
+                        "ErrorMessage", text(last == null ? condition : errorMessage(last)))))));
     }
 
     /** An invocation record in the format Lambda sends to destinations. */
@@ -150,11 +150,22 @@ public final class AsyncInvoker implements AutoCloseable {
 
     private void deliver(String arn, byte[] record) {
         if (arn.startsWith("arn:aws:sqs:")) {
-            sqs.sendMessage(r -> r.queueUrl(queueUrl(arn)).messageBody(new String(record, StandardCharsets.UTF_8)));
+            reportingFailure(arn, () -> sqs.sendMessage(r -> r.queueUrl(queueUrl(arn))
+                    .messageBody(new String(record, StandardCharsets.UTF_8))));
         } else if (arn.startsWith("arn:aws:lambda:")) {
             functions.accept(arn, record);
         } else {
             System.err.println("eventjobs-local: destination " + arn + " is not emulated (SQS queues and functions are); record dropped");
+        }
+    }
+
+    /** A record that cannot be delivered is said out loud: this runs on a thread nobody waits for. */
+    private void reportingFailure(String destination, Runnable send) {
+        try {
+            send.run();
+        } catch (RuntimeException e) {
+            System.err.println("eventjobs-local: " + function.config().name() + ": could not send to " + destination
+                    + ", the record is lost: " + e.getMessage());
         }
     }
 

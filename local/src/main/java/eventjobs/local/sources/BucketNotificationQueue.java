@@ -74,7 +74,11 @@ public final class BucketNotificationQueue implements AutoCloseable {
             try {
                 for (Message message : sqs.receiveMessage(r -> r.queueUrl(queueUrl).maxNumberOfMessages(10)
                         .waitTimeSeconds(1)).messages()) {
-                    dispatch(message.body());
+                    try {
+                        dispatch(message.body());
+                    } catch (RuntimeException e) {
+                        System.err.println("eventjobs-local: an S3 notification could not be dispatched: " + e);
+                    }
                     sqs.deleteMessage(r -> r.queueUrl(queueUrl).receiptHandle(message.receiptHandle()));
                 }
             } catch (SdkException e) {

@@ -94,6 +94,11 @@ public final class SqsPoller implements AutoCloseable {
                 if (running) {
                     sleep(Duration.ofSeconds(1));
                 }
+            } catch (RuntimeException e) {
+                // never let one bad batch end the mapping: its messages come back after the visibility timeout
+                System.err.println("eventjobs-local: SQS mapping of " + queueName + " to " + function.config().name()
+                        + " failed on a batch and goes on: " + e);
+                sleep(Duration.ofSeconds(1));
             }
         }
     }
