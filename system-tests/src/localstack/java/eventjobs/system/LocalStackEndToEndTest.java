@@ -18,10 +18,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The order pipeline of template.yaml on the local runtime, with LocalStack as the AWS endpoint. */
 @ExtendWith({DockerRequired.class, LocalstackDockerExtension.class})
@@ -44,14 +44,9 @@ class LocalStackEndToEndTest {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(placed.statusCode()).isEqualTo(202);
             URI self = URI.create(base + JsonMapper.shared().readTree(placed.body()).at("/links/self").asString());
-            Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-            String status = "";
-            while (!status.equals("CONFIRMED") && Instant.now().isBefore(deadline)) {
-                Thread.sleep(500);
-                status = JsonMapper.shared().readTree(http.send(HttpRequest.newBuilder(self).build(),
-                        HttpResponse.BodyHandlers.ofString()).body()).path("status").asString("");
-            }
-            assertThat(status).isEqualTo("CONFIRMED");
+            await("order " + self + " CONFIRMED").atMost(Duration.ofMinutes(1)).until(() -> JsonMapper.shared()
+                    .readTree(http.send(HttpRequest.newBuilder(self).build(), HttpResponse.BodyHandlers.ofString()).body())
+                    .path("status").asString(""), "CONFIRMED"::equals);
         }
     }
 }

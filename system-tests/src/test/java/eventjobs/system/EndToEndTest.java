@@ -5,6 +5,7 @@ import eventjobs.local.runtime.FunctionLogs;
 import eventjobs.local.sources.InvocationLog;
 import eventjobs.local.stack.LocalRuntime;
 import eventjobs.local.stack.Redrive;
+import eventjobs.testkit.LocalAws;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,11 +22,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static eventjobs.system.Eventually.await;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** template.yaml running on the local runtime, driven from outside: HTTP, the aws CLI, our CLI. */
@@ -42,8 +44,8 @@ class EndToEndTest {
 
     @BeforeAll
     static void start() throws IOException {
-        aws = EmbeddedAws.shared();
-        aws.reset();
+        aws = LocalAws.shared();
+        LocalAws.reset(aws);
         runtime = LocalRuntime.start(new LocalRuntime.Options(ROOT.resolve("template.yaml"), STACK, Map.of(),
                 Files.createTempDirectory("e2e"), 0, true, "make build"), aws, FunctionLogs.discard(), InvocationLog.discard());
         sqs = aws.sqs();
@@ -82,7 +84,7 @@ class EndToEndTest {
 
         assertThat(placed.statusCode()).as(placed.body()).isEqualTo(202);
         String self = JSON.readTree(placed.body()).at("/links/self").asString();
-        await("the worker to confirm the order", () -> {
+        await("the worker to confirm the order").atMost(Duration.ofMinutes(1)).until(() -> {
             try {
                 return JSON.readTree(http("GET", self, null).body()).get("status").asString().equals("CONFIRMED");
             } catch (Exception e) {
@@ -101,7 +103,7 @@ class EndToEndTest {
         assertThat(sent.exitCode()).as(sent.output()).isZero();
         String messageId = JSON.readTree(sent.output()).get("MessageId").asString();
 
-        await("the poison message in OrdersDLQ", () -> !peek("OrdersDLQ").isEmpty());
+        await("the poison message in OrdersDLQ").atMost(Duration.ofMinutes(1)).until(() -> !peek("OrdersDLQ").isEmpty());
         Message parked = peek("OrdersDLQ").getFirst();
         assertThat(parked.body()).contains("something.else");
         assertThat(parked.messageAttributes().get("failure-reason").stringValue()).contains("expected an event of type eventjobs.order.placed");
@@ -111,7 +113,7 @@ class EndToEndTest {
 
         assertThat(moved.moved()).isEqualTo(1);
         // the worker sees it again, and parks it again: it is never lost
-        await("the message to be back in OrdersDLQ after the redrive", () -> peek("OrdersDLQ").stream()
+        await("the message to be back in OrdersDLQ after the redrive").atMost(Duration.ofMinutes(1)).until(() -> peek("OrdersDLQ").stream()
                 .anyMatch(m -> !m.messageAttributes().get("failure-message-id").stringValue().equals(messageId)));
         assertThat(depth("OrdersQueue")).isZero();
     }
@@ -127,7 +129,7 @@ class EndToEndTest {
                     java.util.Currency.getInstance("EUR"), List.of(new eventjobs.orders.OrderLine("A", 2, new java.math.BigDecimal("3.00")))));
 
             // after maxReceiveCount (5) failed deliveries SQS itself moves it to OrdersDLQ, untouched
-            await("SQS to move the message to OrdersDLQ", () -> peek("OrdersDLQ").stream().anyMatch(m -> m.body().contains("o-redrive")));
+            await("SQS to move the message to OrdersDLQ").atMost(Duration.ofMinutes(1)).until(() -> peek("OrdersDLQ").stream().anyMatch(m -> m.body().contains("o-redrive")));
             Message parked = peek("OrdersDLQ").stream().filter(m -> m.body().contains("o-redrive")).findFirst().orElseThrow();
             assertThat(parked.messageAttributes()).doesNotContainKey("failure-reason");
 
@@ -136,7 +138,7 @@ class EndToEndTest {
         }
         assertThat(new Redrive(sqs, runtime.template()).run("OrdersDLQ").moved()).isGreaterThanOrEqualTo(1);
 
-        await("the redriven order to be confirmed", () -> {
+        await("the redriven order to be confirmed").atMost(Duration.ofMinutes(1)).until(() -> {
             try {
                 return http("GET", "/orders/o-redrive", null).body().contains("\"status\":\"CONFIRMED\"");
             } catch (Exception e) {

@@ -3,7 +3,9 @@ package eventjobs.system;
 import eventjobs.local.aws.EmbeddedAws;
 import eventjobs.local.runtime.FunctionLogs;
 import eventjobs.local.runtime.InvocationResult;
+import eventjobs.local.sources.AsyncInvoker;
 import eventjobs.local.stack.LocalRuntime;
+import eventjobs.testkit.LocalAws;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,19 +18,20 @@ import software.amazon.awssdk.services.sqs.model.Message;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import javax.imageio.ImageIO;
 
-import static eventjobs.system.Eventually.await;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Uploading files with the aws CLI to the local endpoint runs the import and thumbnail pipelines. */
@@ -46,13 +49,15 @@ class FilePipelineTest {
     private static SqsClient sqs;
     private static DynamoDbClient dynamo;
     private static final List<String> invocations = new CopyOnWriteArrayList<>();
+    /** Async retries 0.6 s and 1.2 s apart instead of 1 and 2 minutes, so a retry would show within seconds. */
+    private static final AsyncInvoker.RetryDelays RETRIES = AsyncInvoker.RetryDelays.aws().scaled(0.01);
 
     @BeforeAll
     static void start() throws IOException {
-        aws = EmbeddedAws.shared();
-        aws.reset();
+        aws = LocalAws.shared();
+        LocalAws.reset(aws);
         runtime = LocalRuntime.start(new LocalRuntime.Options(ROOT.resolve("template.yaml"), STACK, Map.of(),
-                        Files.createTempDirectory("files"), -1, true, "make build"), aws, FunctionLogs.discard(),
+                        Files.createTempDirectory("files"), -1, true, "make build", RETRIES), aws, FunctionLogs.discard(),
                 (function, trigger, result, detail) -> invocations.add(function + " " + trigger + " " + result.outcome()));
         s3 = aws.s3();
         sqs = aws.sqs();
@@ -80,7 +85,7 @@ class FilePipelineTest {
     }
 
     private static JsonNode awaitReport(String key) {
-        await("the import report of " + key, () -> exists(RESULTS, "import-reports/" + key + ".json"));
+        await("the import report of " + key).atMost(Duration.ofMinutes(1)).until(() -> exists(RESULTS, "import-reports/" + key + ".json"));
         return JSON.readTree(s3.getObjectAsBytes(r -> r.bucket(RESULTS).key("import-reports/" + key + ".json")).asUtf8String());
     }
 
@@ -127,7 +132,7 @@ class FilePipelineTest {
         assertThat(report.at("/file/key").asString()).isEqualTo(key);
         assertThat(report.get("errors").valueStream().map(e -> e.get("row").asInt() + ":" + e.get("column").asString()).toList())
                 .containsExactly("3:currency", "4:quantity");
-        await("the imported orders to be confirmed", () -> confirmedOrdersOf("imp-a") == 3);
+        await("the imported orders to be confirmed").atMost(Duration.ofMinutes(1)).until(() -> confirmedOrdersOf("imp-a") == 3);
     }
 
     @Test
@@ -136,7 +141,7 @@ class FilePipelineTest {
         assertThat(upload(file("twice.csv", "customer_id,currency,sku,quantity,unit_price\nimp-b1,EUR,S,1,1.00\nimp-b2,EUR,S,1,1.00\n"
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8)), key).exitCode()).isZero();
         awaitReport(key);
-        await("the orders", () -> confirmedOrdersOf("imp-b") == 2);
+        await("the orders").atMost(Duration.ofMinutes(1)).until(() -> confirmedOrdersOf("imp-b") == 2);
         Instant firstReport = s3.headObject(r -> r.bucket(RESULTS).key("import-reports/" + key + ".json")).lastModified();
         var head = s3.headObject(r -> r.bucket(UPLOADS).key(key));
         byte[] event = eventjobs.local.sources.S3EventJson.event(new eventjobs.local.aws.ObjectCreated("ObjectCreated:Put", UPLOADS, key,
@@ -144,7 +149,7 @@ class FilePipelineTest {
                 "again", "us-east-1");
 
         // the same notification again: S3 may deliver one more than once
-        Thread.sleep(1100);
+        Thread.sleep(1100); // S3 keeps Last-Modified in whole seconds: a second write would show
         InvocationResult again = runtime.invoke("ImportFunction", event);
 
         assertThat(again.succeeded()).as(again.payloadText()).isTrue();
@@ -162,7 +167,7 @@ class FilePipelineTest {
 
         for (String key : List.of("thumbnails/128/images/holiday photo.jpg", "thumbnails/512/images/holiday photo.jpg",
                 "thumbnails/128/images/logo+ü.png", "thumbnails/512/images/logo+ü.png")) {
-            await(key, () -> exists(RESULTS, key));
+            await(key).atMost(Duration.ofMinutes(1)).until(() -> exists(RESULTS, key));
         }
         var jpeg = s3.getObject(r -> r.bucket(RESULTS).key("thumbnails/512/images/holiday photo.jpg"));
         BufferedImage big = ImageIO.read(jpeg);
@@ -183,17 +188,19 @@ class FilePipelineTest {
 
         String dlq = sqs.getQueueUrl(r -> r.queueName(STACK + "-UploadsDLQ")).queueUrl();
         List<Message> parked = new ArrayList<>();
-        await("the corrupt image in UploadsDLQ", () -> {
+        await("the corrupt image in UploadsDLQ").atMost(Duration.ofMinutes(1)).until(() -> {
             parked.addAll(sqs.receiveMessage(r -> r.queueUrl(dlq).messageAttributeNames("All").waitTimeSeconds(1)).messages());
             return !parked.isEmpty();
         });
         assertThat(parked.getFirst().messageAttributes().get("failure-reason").stringValue())
                 .isEqualTo("images/fake.png is not a JPEG or PNG image");
         assertThat(parked.getFirst().body()).contains("\"key\":\"images/fake.png\"");
-        await("the invocation to end", () -> invocations.stream().anyMatch(i -> i.contains("/images/fake.png")));
-        Thread.sleep(1000);
-        assertThat(invocations.stream().filter(i -> i.contains("s3:" + UPLOADS + "/images/fake.png")).toList())
-                .containsExactly("files-ThumbnailFunction s3:" + UPLOADS + "/images/fake.png SUCCESS");
+        String attempt = "files-ThumbnailFunction s3:" + UPLOADS + "/images/fake.png SUCCESS";
+        await("the invocation to end").atMost(Duration.ofMinutes(1)).until(() -> invocations.contains(attempt));
+        // longer than both retry delays together: a retried attempt would be logged within it
+        Duration retryWindow = RETRIES.first().plus(RETRIES.second()).plusSeconds(1);
+        await("no second attempt").during(retryWindow).atMost(retryWindow.plusSeconds(5)).until(() ->
+                invocations.stream().filter(i -> i.contains("s3:" + UPLOADS + "/images/fake.png")).toList().equals(List.of(attempt)));
     }
 
     private static byte[] image(String format, int width, int height) throws IOException {

@@ -5,6 +5,7 @@ import eventjobs.local.runtime.FunctionLogs;
 import eventjobs.local.sources.AsyncInvoker;
 import eventjobs.local.sources.InvocationLog;
 import eventjobs.local.stack.LocalRuntime;
+import eventjobs.testkit.LocalAws;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.model.Message;
 import tools.jackson.databind.JsonNode;
@@ -16,11 +17,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static eventjobs.system.Eventually.await;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A report worker that fails every time: the job ends FAILED and AWS's invocation record reaches JobsDLQ. */
@@ -31,8 +33,8 @@ class ReportFailureTest {
 
     @Test
     void workerFailingEveryTime_shouldEndFailedWithItsRecordInJobsDlq() throws Exception {
-        EmbeddedAws aws = EmbeddedAws.shared();
-        aws.reset();
+        EmbeddedAws aws = LocalAws.shared();
+        LocalAws.reset(aws);
         try (LocalRuntime runtime = LocalRuntime.start(new LocalRuntime.Options(ROOT.resolve("template.yaml"), "fail", Map.of(),
                 Files.createTempDirectory("report-failure"), 0, true, "make build", AsyncInvoker.RetryDelays.aws().scaled(0.01)),
                 aws, FunctionLogs.discard(), InvocationLog.discard());
@@ -50,7 +52,7 @@ class ReportFailureTest {
 
             String dlq = sqs.getQueueUrl(r -> r.queueName("fail-JobsDLQ")).queueUrl();
             List<Message> records = new ArrayList<>();
-            await("the invocation record in JobsDLQ", () -> {
+            await("the invocation record in JobsDLQ").atMost(Duration.ofMinutes(1)).until(() -> {
                 records.addAll(sqs.receiveMessage(r -> r.queueUrl(dlq).waitTimeSeconds(1)).messages());
                 return !records.isEmpty();
             });

@@ -6,6 +6,7 @@ import eventjobs.local.runtime.FunctionLogs;
 import eventjobs.local.sources.InvocationLog;
 import eventjobs.local.stack.LocalRuntime;
 import eventjobs.reports.ReportRequest;
+import eventjobs.testkit.LocalAws;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,13 +25,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import static eventjobs.system.Eventually.await;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Reports through the local runtime: POST, follow the job, download the CSV; bad requests. */
@@ -47,8 +49,8 @@ class ReportsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        EmbeddedAws aws = EmbeddedAws.shared();
-        aws.reset();
+        EmbeddedAws aws = LocalAws.shared();
+        LocalAws.reset(aws);
         runtime = LocalRuntime.start(new LocalRuntime.Options(ROOT.resolve("template.yaml"), STACK, Map.of(),
                 Files.createTempDirectory("reports"), 0, true, "make build"), aws, FunctionLogs.discard(), InvocationLog.discard());
         s3 = aws.s3();
@@ -60,7 +62,7 @@ class ReportsTest {
                 "{\"customerId\":\"r4\",\"currency\":\"USD\",\"lines\":[{\"sku\":\"D\",\"quantity\":1,\"unitPrice\":\"5.00\"}]}")) {
             assertThat(http("POST", "/orders", order).statusCode()).isEqualTo(202);
         }
-        await("4 confirmed orders", () -> dynamo.scan(r -> r.tableName(STACK + "-OrdersTable")).items().stream()
+        await("4 confirmed orders").atMost(Duration.ofMinutes(1)).until(() -> dynamo.scan(r -> r.tableName(STACK + "-OrdersTable")).items().stream()
                 .filter(i -> i.get("status").s().equals("CONFIRMED")).count() == 4);
     }
 
@@ -85,7 +87,7 @@ class ReportsTest {
     }
 
     private static JsonNode awaitJob(String location, String status) {
-        await("job " + location + " " + status, () -> JSON.readTree(http("GET", location, null).body()).get("status").asString().equals(status));
+        await("job " + location + " " + status).atMost(Duration.ofMinutes(1)).until(() -> JSON.readTree(http("GET", location, null).body()).get("status").asString().equals(status));
         return JSON.readTree(http("GET", location, null).body());
     }
 
@@ -138,7 +140,7 @@ class ReportsTest {
         String event = new EventCodec().encode(new ReportRequest(jobId, LocalDate.parse("2002-02-01"), LocalDate.parse("2002-02-02"),
                 Optional.empty()).event("/test", Clock.systemUTC().instant()));
 
-        Thread.sleep(1100);
+        Thread.sleep(1100); // S3 keeps Last-Modified in whole seconds: a second write would show
         var again = runtime.invoke("ReportWorkerFunction", event.getBytes(StandardCharsets.UTF_8));
 
         assertThat(again.payloadText()).contains("DONE");

@@ -2,7 +2,8 @@ package eventjobs.core.idempotency;
 
 import eventjobs.core.JobFailure;
 import eventjobs.local.aws.EmbeddedAws;
-import eventjobs.local.aws.Tables;
+import eventjobs.testkit.LocalAws;
+import eventjobs.testkit.Tables;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,14 +33,14 @@ class IdempotencyTest {
     private static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
     private static final Duration KEEP = Duration.ofHours(24);
 
-    private final EmbeddedAws aws = EmbeddedAws.shared();
+    private final EmbeddedAws aws = LocalAws.shared();
     private DynamoDbClient dynamo;
     private DynamoDbIdempotencyStore store;
     private final AtomicInteger effects = new AtomicInteger();
 
     @BeforeEach
     void setUp() {
-        aws.reset();
+        LocalAws.reset(aws);
         dynamo = aws.dynamoDb();
         new Tables(dynamo).createWithStringKey(TABLE, DynamoDbIdempotencyStore.KEY);
         store = new DynamoDbIdempotencyStore(dynamo, TABLE);

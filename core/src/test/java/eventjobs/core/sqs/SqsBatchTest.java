@@ -3,7 +3,7 @@ package eventjobs.core.sqs;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import eventjobs.core.JobFailure;
-import eventjobs.local.LocalContext;
+import eventjobs.testkit.LocalContext;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -3,6 +3,7 @@ package eventjobs.core.sqs;
 import eventjobs.core.JobFailure;
 import eventjobs.local.aws.EmbeddedAws;
 import eventjobs.local.aws.Queues;
+import eventjobs.testkit.LocalAws;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,13 +24,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** Against ElasticMQ: the DLQ is found through the source queue's RedrivePolicy, as SQS would. */
 class SqsDeadLettersTest {
 
-    private final EmbeddedAws aws = EmbeddedAws.shared();
+    private final EmbeddedAws aws = LocalAws.shared();
     private SqsClient sqs;
     private final Clock clock = Clock.fixed(Instant.parse("2026-01-02T03:04:05Z"), ZoneOffset.UTC);
 
     @BeforeEach
     void setUp() {
-        aws.reset();
+        LocalAws.reset(aws);
         sqs = aws.sqs();
     }
 

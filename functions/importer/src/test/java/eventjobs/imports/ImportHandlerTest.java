@@ -5,11 +5,12 @@ import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import eventjobs.core.events.EventCodec;
 import eventjobs.core.idempotency.DynamoDbIdempotencyStore;
 import eventjobs.core.idempotency.Idempotency;
-import eventjobs.local.LocalContext;
 import eventjobs.local.aws.EmbeddedAws;
 import eventjobs.local.aws.Queues;
-import eventjobs.local.aws.Tables;
 import eventjobs.orders.OrderPlaced;
+import eventjobs.testkit.LocalAws;
+import eventjobs.testkit.LocalContext;
+import eventjobs.testkit.Tables;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,7 +36,7 @@ class ImportHandlerTest {
 
     private static final String UPLOADS = "eventjobs-uploads-123456789012-us-east-1";
 
-    private final EmbeddedAws aws = EmbeddedAws.shared();
+    private final EmbeddedAws aws = LocalAws.shared();
     private S3Client s3;
     private SqsClient sqs;
     private DynamoDbClient dynamo;
@@ -43,7 +44,7 @@ class ImportHandlerTest {
 
     @BeforeEach
     void setUp() {
-        aws.reset();
+        LocalAws.reset(aws);
         s3 = aws.s3();
         sqs = aws.sqs();
         dynamo = aws.dynamoDb();

@@ -5,6 +5,7 @@ import eventjobs.local.aws.EmbeddedAws;
 import eventjobs.local.aws.Queues;
 import eventjobs.orders.OrderLine;
 import eventjobs.orders.OrderPlaced;
+import eventjobs.testkit.LocalAws;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,13 +33,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** SendMessageBatch against ElasticMQ, with the first answers partly refused as SQS may. */
 class SqsOrderBatchesTest {
 
-    private final EmbeddedAws aws = EmbeddedAws.shared();
+    private final EmbeddedAws aws = LocalAws.shared();
     private SqsClient sqs;
     private Queues.Queue queue;
 
     @BeforeEach
     void setUp() {
-        aws.reset();
+        LocalAws.reset(aws);
         sqs = aws.sqs();
         queue = new Queues(sqs).create("OrdersQueue", Map.of());
     }

@@ -1,7 +1,8 @@
 package eventjobs.orders;
 
 import eventjobs.local.aws.EmbeddedAws;
-import eventjobs.local.aws.Tables;
+import eventjobs.testkit.LocalAws;
+import eventjobs.testkit.Tables;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,13 +29,13 @@ class DynamoDbOrderStoreTest {
     private static final OrderPlaced ORDER = new OrderPlaced("o-1", "cust-1", Currency.getInstance("EUR"),
             List.of(new OrderLine("SKU-1", 3, new BigDecimal("2.50"))));
 
-    private final EmbeddedAws aws = EmbeddedAws.shared();
+    private final EmbeddedAws aws = LocalAws.shared();
     private DynamoDbClient dynamo;
     private DynamoDbOrderStore store;
 
     @BeforeEach
     void setUp() {
-        aws.reset();
+        LocalAws.reset(aws);
         dynamo = aws.dynamoDb();
         new Tables(dynamo).createWithStringKey("Orders", "orderId");
         store = new DynamoDbOrderStore(dynamo, "Orders");

@@ -32,15 +32,12 @@ import java.util.Optional;
  * (DynamoDB). When {@code AWS_ENDPOINT_URL} is set, nothing is started and every
  * client goes to that endpoint instead (LocalStack or another emulator).
  *
- * <p>{@link #shared()} starts one per JVM on a free port and stops it when the JVM exits.
- * Instances are thread-safe; clients they hand out are too.
+ * <p>Instances are thread-safe; clients they hand out are too. Whoever starts one closes it.
  */
 public final class EmbeddedAws implements AutoCloseable {
 
     public static final String REGION = "us-east-1";
     public static final String ACCOUNT_ID = "000000000000";
-
-    private static EmbeddedAws shared;
 
     private final Gateway gateway;
     private final SQSRestServer sqsServer;
@@ -48,7 +45,6 @@ public final class EmbeddedAws implements AutoCloseable {
     private final S3Proxy s3;
     private final NotifyingBlobStore blobs;
     private final URI endpoint;
-    private final ResourceReset reset;
 
     private EmbeddedAws(Gateway gateway, SQSRestServer sqsServer, MotoServer moto, S3Proxy s3, NotifyingBlobStore blobs,
                         URI endpoint) {
@@ -58,17 +54,6 @@ public final class EmbeddedAws implements AutoCloseable {
         this.s3 = s3;
         this.blobs = blobs;
         this.endpoint = endpoint;
-        this.reset = new ResourceReset(this);
-    }
-
-    /** The endpoint of this JVM, started on first use and stopped when the JVM exits. */
-    public static synchronized EmbeddedAws shared() {
-        if (shared == null) {
-            String external = System.getenv("AWS_ENDPOINT_URL");
-            shared = external == null || external.isBlank() ? start(0) : external(URI.create(external));
-            Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "embedded-aws-stop"));
-        }
-        return shared;
     }
 
     /** Uses an endpoint someone else runs, for every service. */
@@ -103,7 +88,7 @@ public final class EmbeddedAws implements AutoCloseable {
         SQSRestServer sqs = null;
         S3Proxy s3 = null;
         try {
-            moto = MotoServer.start(freePort());
+            moto = MotoServer.start();
             int sqsPort = freePort();
             // queue URLs ElasticMQ hands out point at the gateway, where clients reach it
             sqs = SQSRestServerBuilder.withInterface("127.0.0.1").withPort(sqsPort)
@@ -167,16 +152,6 @@ public final class EmbeddedAws implements AutoCloseable {
         return toEndpoint(S3Client.builder()).forcePathStyle(true).build();
     }
 
-    /**
-     * A moto server as the endpoint of every service, standing in for an external emulator
-     * (LocalStack and the like): S3 notifications then come from the endpoint's own bucket
-     * notification configurations.
-     */
-    public static EmbeddedAws motoOnly() {
-        MotoServer moto = MotoServer.start(freePort());
-        return new EmbeddedAws(null, null, moto, null, null, moto.endpoint());
-    }
-
     /** The port asked for is taken by another process. */
     public static final class PortInUse extends RuntimeException {
         public PortInUse(int port) {
@@ -233,11 +208,6 @@ public final class EmbeddedAws implements AutoCloseable {
                 .region(Region.of(REGION))
                 .credentialsProvider(credentials())
                 .httpClientBuilder(UrlConnectionHttpClient.builder());
-    }
-
-    /** Deletes every queue and table, so the next test starts from nothing. */
-    public void reset() {
-        reset.run();
     }
 
     @Override

@@ -10,8 +10,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 
-/** A {@code moto_server} child process on a loopback port (DynamoDB; moto serves every service on one port). */
-final class MotoServer implements AutoCloseable {
+/**
+ * A {@code moto_server} child process on a free loopback port (DynamoDB; moto serves every
+ * service on one port). Its log is a temporary file, removed when it stops. Thread-safe.
+ */
+public final class MotoServer implements AutoCloseable {
 
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
 
@@ -30,7 +33,8 @@ final class MotoServer implements AutoCloseable {
      *
      * @throws IllegalStateException when moto_server is not installed, exits, or does not answer in time
      */
-    static MotoServer start(int port) {
+    public static MotoServer start() {
+        int port = EmbeddedAws.freePort();
         Path log;
         Process process;
         try {
@@ -50,7 +54,7 @@ final class MotoServer implements AutoCloseable {
         return moto;
     }
 
-    URI endpoint() {
+    public URI endpoint() {
         return endpoint;
     }
 
@@ -79,13 +83,22 @@ final class MotoServer implements AutoCloseable {
                 break;
             }
         }
-        close();
+        stop();
         throw new IllegalStateException("moto_server did not answer on " + endpoint + " within "
                 + STARTUP_TIMEOUT.toSeconds() + " s; its log: " + log);
     }
 
     @Override
     public void close() {
+        stop();
+        try {
+            Files.deleteIfExists(log);
+        } catch (IOException ignored) {
+            // a temporary file; the system cleans up what is left
+        }
+    }
+
+    private void stop() {
         process.descendants().forEach(ProcessHandle::destroy);
         process.destroy();
         try {

@@ -1,7 +1,8 @@
 package eventjobs.local.aws;
 
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
@@ -14,24 +15,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class EmbeddedAwsTest {
 
-    private final EmbeddedAws aws = EmbeddedAws.shared();
+    private static EmbeddedAws aws;
 
-    @Test
-    void reset_shouldDeleteEveryQueueAndTable() {
-        try (SqsClient sqs = aws.sqs(); DynamoDbClient dynamo = aws.dynamoDb()) {
-            new Queues(sqs).create("leftover", Map.of());
-            new Tables(dynamo).createWithStringKey("Leftover", "id");
+    @BeforeAll
+    static void start() {
+        aws = EmbeddedAws.start(0);
+    }
 
-            aws.reset();
-
-            assertThat(sqs.listQueues().queueUrls()).isEmpty();
-            assertThat(dynamo.listTables().tableNames()).isEmpty();
-        }
+    @AfterAll
+    static void stop() {
+        aws.close();
     }
 
     @Test
     void sqs_shouldMoveMessageToDeadLetterQueue_whenReceivedMoreThanMaxReceiveCount() {
-        aws.reset();
         try (SqsClient sqs = aws.sqs()) {
             Queues queues = new Queues(sqs);
             Queues.Queue dlq = queues.create("work-dlq", Map.of());
@@ -56,7 +53,6 @@ class EmbeddedAwsTest {
 
     @Test
     void s3_shouldStoreObjectsAndReportEachCreation() throws Exception {
-        aws.reset();
         java.util.List<ObjectCreated> created = new java.util.concurrent.CopyOnWriteArrayList<>();
         aws.onObjectCreated(created::add);
         try (software.amazon.awssdk.services.s3.S3Client s3 = aws.s3()) {
@@ -85,7 +81,6 @@ class EmbeddedAwsTest {
 
     @Test
     void s3_shouldWorkWithTheAwsCli_throughTheOneEndpoint() throws Exception {
-        aws.reset();
         java.nio.file.Path file = java.nio.file.Files.createTempFile("upload", ".csv");
         java.nio.file.Files.writeString(file, "x".repeat(20_000));
         java.util.List<ObjectCreated> created = new java.util.concurrent.CopyOnWriteArrayList<>();

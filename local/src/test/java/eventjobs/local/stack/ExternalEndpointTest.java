@@ -1,6 +1,7 @@
 package eventjobs.local.stack;
 
 import eventjobs.local.aws.EmbeddedAws;
+import eventjobs.local.aws.MotoServer;
 import eventjobs.local.runtime.FixtureCode;
 import eventjobs.local.runtime.FunctionLogs;
 import eventjobs.local.sources.AsyncInvoker;
@@ -46,7 +47,8 @@ class ExternalEndpointTest {
                             Events: s3:ObjectCreated:*
                             Filter: { S3Key: { Rules: [ { Name: prefix, Value: in/ } ] } }
                 """.formatted(dir));
-        try (EmbeddedAws moto = EmbeddedAws.motoOnly();
+        try (MotoServer server = MotoServer.start();
+             EmbeddedAws moto = EmbeddedAws.external(server.endpoint());
              LocalRuntime runtime = LocalRuntime.start(new LocalRuntime.Options(dir.resolve("template.yaml"), "x", Map.of(),
                      dir.resolve("work"), -1, true, "make build", AsyncInvoker.RetryDelays.aws().scaled(0.01)), moto,
                      FunctionLogs.discard(), InvocationLog.discard());

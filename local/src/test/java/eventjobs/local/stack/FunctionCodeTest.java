@@ -4,6 +4,8 @@ import eventjobs.local.aws.EmbeddedAws;
 import eventjobs.local.runtime.FunctionLogs;
 import eventjobs.local.sources.InvocationLog;
 import eventjobs.local.template.TemplateException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,8 +17,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class FunctionCodeTest {
 
+    private static EmbeddedAws aws;
+
     @TempDir
     Path dir;
+
+    @BeforeAll
+    static void start() {
+        aws = EmbeddedAws.start(0);
+    }
+
+    @AfterAll
+    static void stop() {
+        aws.close();
+    }
 
     @Test
     void start_shouldSayHowToBuild_whenFunctionZipIsMissing() throws Exception {
@@ -28,7 +42,7 @@ class FunctionCodeTest {
                 """);
 
         assertThatThrownBy(() -> LocalRuntime.start(new LocalRuntime.Options(dir.resolve("template.yaml"), "z", Map.of(),
-                dir.resolve("work"), -1, false, "make build"), EmbeddedAws.shared(), FunctionLogs.discard(), InvocationLog.discard()))
+                dir.resolve("work"), -1, false, "make build"), aws, FunctionLogs.discard(), InvocationLog.discard()))
                 .isInstanceOf(TemplateException.class)
                 .hasMessage("Resources.Worker.Properties.CodeUri: " + dir.resolve("target/worker.zip")
                         + " does not exist; build it with: make build");
@@ -44,7 +58,7 @@ class FunctionCodeTest {
                 """);
 
         assertThatThrownBy(() -> LocalRuntime.start(new LocalRuntime.Options(dir.resolve("template.yaml"), "z", Map.of(),
-                dir.resolve("work"), -1, false, "make build"), EmbeddedAws.shared(), FunctionLogs.discard(), InvocationLog.discard()))
+                dir.resolve("work"), -1, false, "make build"), aws, FunctionLogs.discard(), InvocationLog.discard()))
                 .hasMessageContaining("Resources.Worker.Properties.Runtime python3.12 is not supported locally");
     }
 }

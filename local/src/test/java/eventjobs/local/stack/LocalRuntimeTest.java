@@ -42,6 +42,7 @@ class LocalRuntimeTest {
     private static Path dir;
     private static LocalRuntime runtime;
     private static SqsClient sqs;
+    private static EmbeddedAws aws;
 
     @BeforeAll
     static void start() throws IOException {
@@ -130,8 +131,7 @@ class LocalRuntimeTest {
                         Legacy: { Type: Api, Properties: { Method: ANY, Path: "/legacy/{proxy+}" } }
                 """.formatted(dir);
         Files.writeString(dir.resolve("template.yaml"), template);
-        EmbeddedAws aws = EmbeddedAws.shared();
-        aws.reset();
+        aws = EmbeddedAws.start(0);
         runtime = LocalRuntime.start(new LocalRuntime.Options(dir.resolve("template.yaml"), "t", Map.of(),
                 dir.resolve("work"), 0, true, "make build", AsyncInvoker.RetryDelays.aws().scaled(0.02)), aws,
                 FunctionLogs.discard(), InvocationLog.discard());
@@ -142,6 +142,7 @@ class LocalRuntimeTest {
     static void stop() {
         runtime.close();
         sqs.close();
+        aws.close();
     }
 
     private static String url(String name) {
@@ -329,7 +330,7 @@ class LocalRuntimeTest {
 
     @Test
     void s3_shouldInvokeAsyncWithAwsEventShape_onlyForMatchingKeys() {
-        try (software.amazon.awssdk.services.s3.S3Client s3 = EmbeddedAws.shared().s3()) {
+        try (software.amazon.awssdk.services.s3.S3Client s3 = aws.s3()) {
             for (String key : List.of("in/ok file+1 é.txt", "other/x.txt", "in/x.csv", "in/deep/er/ok.txt")) {
                 s3.putObject(r -> r.bucket("t-uploadsbucket").key(key), software.amazon.awssdk.core.sync.RequestBody.fromString("hello"));
             }
@@ -344,7 +345,7 @@ class LocalRuntimeTest {
 
     @Test
     void async_shouldRetryTwiceThenSendInvocationRecordToOnFailure() throws Exception {
-        try (software.amazon.awssdk.services.s3.S3Client s3 = EmbeddedAws.shared().s3()) {
+        try (software.amazon.awssdk.services.s3.S3Client s3 = aws.s3()) {
             s3.putObject(r -> r.bucket("t-uploadsbucket").key("in/fail.txt"), software.amazon.awssdk.core.sync.RequestBody.fromString("x"));
         }
 
@@ -367,7 +368,7 @@ class LocalRuntimeTest {
     @Test
     void lambdaApi_shouldInvokeSyncAsyncAndDryRun_likeTheInvokeApi() {
         try (software.amazon.awssdk.services.lambda.LambdaClient lambda = software.amazon.awssdk.services.lambda.LambdaClient.builder()
-                .endpointOverride(EmbeddedAws.shared().endpoint())
+                .endpointOverride(aws.endpoint())
                 .region(software.amazon.awssdk.regions.Region.US_EAST_1)
                 .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
                         software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("test", "test")))

@@ -6,18 +6,19 @@ import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import eventjobs.core.events.EventCodec;
 import eventjobs.core.sqs.SqsBatch;
 import eventjobs.core.sqs.SqsDeadLetters;
-import eventjobs.local.LocalContext;
 import eventjobs.local.aws.EmbeddedAws;
 import eventjobs.local.aws.Queues;
 import eventjobs.local.aws.RequestCounter;
-import eventjobs.local.aws.SqsEvents;
-import eventjobs.local.aws.Tables;
 import eventjobs.orders.DynamoDbOrderStore;
 import eventjobs.orders.Order;
 import eventjobs.orders.OrderLine;
 import eventjobs.orders.OrderPlaced;
 import eventjobs.orders.OrderStatus;
 import eventjobs.orders.SqsOrderQueue;
+import eventjobs.testkit.LocalAws;
+import eventjobs.testkit.LocalContext;
+import eventjobs.testkit.SqsEvents;
+import eventjobs.testkit.Tables;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,7 +46,7 @@ class OrderWorkerHandlerTest {
     private static final String TABLE = "Orders";
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-27T09:15:03Z"), ZoneOffset.UTC);
 
-    private final EmbeddedAws aws = EmbeddedAws.shared();
+    private final EmbeddedAws aws = LocalAws.shared();
     private final RequestCounter dynamoRequests = new RequestCounter();
     private final LocalContext context = LocalContext.of("OrderWorkerFunction", Duration.ofSeconds(30));
     private SqsClient sqs;
@@ -56,7 +57,7 @@ class OrderWorkerHandlerTest {
 
     @BeforeEach
     void setUp() {
-        aws.reset();
+        LocalAws.reset(aws);
         sqs = aws.sqs();
         dynamo = aws.dynamoDb(dynamoRequests);
         Queues queues = new Queues(sqs);

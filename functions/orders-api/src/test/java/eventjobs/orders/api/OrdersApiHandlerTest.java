@@ -4,14 +4,15 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import eventjobs.core.events.EventCodec;
-import eventjobs.local.LocalContext;
 import eventjobs.local.aws.EmbeddedAws;
 import eventjobs.local.aws.Queues;
-import eventjobs.local.aws.Tables;
 import eventjobs.orders.DynamoDbOrderStore;
 import eventjobs.orders.OrderPlaced;
 import eventjobs.orders.OrderStatus;
 import eventjobs.orders.SqsOrderQueue;
+import eventjobs.testkit.LocalAws;
+import eventjobs.testkit.LocalContext;
+import eventjobs.testkit.Tables;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,7 +43,7 @@ class OrdersApiHandlerTest {
     private static final String VALID_BODY = """
             {"customerId":"cust-42","currency":"EUR","lines":[{"sku":"BOOK-001","quantity":2,"unitPrice":"12.50"}]}""";
 
-    private final EmbeddedAws aws = EmbeddedAws.shared();
+    private final EmbeddedAws aws = LocalAws.shared();
     private final LocalContext context = LocalContext.of("OrdersApiFunction", Duration.ofSeconds(10));
     private SqsClient sqs;
     private DynamoDbClient dynamo;
@@ -51,7 +52,7 @@ class OrdersApiHandlerTest {
 
     @BeforeEach
     void setUp() {
-        aws.reset();
+        LocalAws.reset(aws);
         sqs = aws.sqs();
         dynamo = aws.dynamoDb();
         queue = new Queues(sqs).create("OrdersQueue", Map.of());

@@ -3,12 +3,13 @@ package eventjobs.reports.api;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
-import eventjobs.local.LocalContext;
 import eventjobs.local.aws.EmbeddedAws;
-import eventjobs.local.aws.Tables;
 import eventjobs.reports.DynamoDbJobStore;
 import eventjobs.reports.JobStatus;
 import eventjobs.reports.ReportRequest;
+import eventjobs.testkit.LocalAws;
+import eventjobs.testkit.LocalContext;
+import eventjobs.testkit.Tables;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,14 +34,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** ReportsApiHandler on the sample event, with jobs on moto and a real Lambda client. */
 class RequestReportTest {
 
-    private final EmbeddedAws aws = EmbeddedAws.shared();
+    private final EmbeddedAws aws = LocalAws.shared();
     private final Clock clock = Clock.systemUTC();
     private DynamoDbClient dynamo;
     private DynamoDbJobStore jobs;
 
     @BeforeEach
     void setUp() {
-        aws.reset();
+        LocalAws.reset(aws);
         dynamo = aws.dynamoDb();
         new Tables(dynamo).createWithStringKey("Jobs", "jobId");
         jobs = new DynamoDbJobStore(dynamo, "Jobs");

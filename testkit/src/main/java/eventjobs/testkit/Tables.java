@@ -1,4 +1,4 @@
-package eventjobs.local.aws;
+package eventjobs.testkit;
 
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;

@@ -1,4 +1,4 @@
-package eventjobs.local;
+package eventjobs.testkit;
 
 import com.amazonaws.services.lambda.runtime.ClientContext;
 import com.amazonaws.services.lambda.runtime.CognitoIdentity;
