@@ -28,17 +28,22 @@ import java.util.concurrent.TimeoutException;
  */
 public final class FunctionInstance implements AutoCloseable {
 
+    /** Lambda's init phase budget, apart from the function's timeout. */
+    static final Duration INIT_BUDGET = Duration.ofSeconds(10);
+
     private final FunctionConfig config;
     private final RuntimeApi api;
     private final Process process;
     private final Instant startedAt;
+    private final FunctionLogs logs;
     private volatile boolean initReported;
 
-    private FunctionInstance(FunctionConfig config, RuntimeApi api, Process process, Instant startedAt) {
+    private FunctionInstance(FunctionConfig config, RuntimeApi api, Process process, Instant startedAt, FunctionLogs logs) {
         this.config = config;
         this.api = api;
         this.process = process;
         this.startedAt = startedAt;
+        this.logs = logs;
     }
 
     /**
@@ -81,7 +86,7 @@ public final class FunctionInstance implements AutoCloseable {
         }
         pump(process.getInputStream(), config.name(), logs);
         pump(process.getErrorStream(), config.name(), logs);
-        return new FunctionInstance(config, api, process, startedAt);
+        return new FunctionInstance(config, api, process, startedAt, logs);
     }
 
     public boolean alive() {
@@ -92,30 +97,27 @@ public final class FunctionInstance implements AutoCloseable {
         return process.pid();
     }
 
-    /** Runs one invocation to its end: a response, an error, a timeout or a crash. */
+    /**
+     * Runs one invocation to its end: a response, an error, a timeout or a crash. As in Lambda, a
+     * cold instance's init has its own budget ({@link #INIT_BUDGET}) and the function's timeout
+     * starts when the runtime takes the event.
+     */
     public InvocationResult invoke(byte[] event) {
         String requestId = UUID.randomUUID().toString();
         Instant begin = Instant.now();
-        Instant deadline = begin.plus(config.timeout());
+        CompletableFuture<Instant> delivered = new CompletableFuture<>();
         CompletableFuture<RuntimeApi.Reply> reply = new CompletableFuture<>();
-        api.submit(new RuntimeApi.Pending(requestId, event, deadline, config.arn(),
+        api.submit(new RuntimeApi.Pending(requestId, event, config.timeout(), config.arn(),
                 "Root=1-" + Long.toHexString(begin.getEpochSecond()) + "-" + requestId.replace("-", "").substring(0, 24)
-                        + ";Sampled=0", reply));
+                        + ";Sampled=0", delivered, reply));
         boolean cold = !initReported;
         initReported = true;
-        CompletableFuture<Object> ended = CompletableFuture.anyOf(reply, api.initError(), process.onExit());
-        try {
-            ended.get(Math.max(1, Duration.between(Instant.now(), deadline).toMillis()), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            kill();
-            return result(InvocationResult.Outcome.TIMEOUT, error("Sandbox.Timedout", "RequestId: " + requestId
-                    + " Error: Task timed out after " + seconds(config.timeout()) + " seconds"), "Sandbox.Timedout", begin, cold);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            kill();
-            throw new IllegalStateException("interrupted while invoking " + config.name(), e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
+        if (!awaitStep(delivered, (cold ? startedAt : begin).plus(INIT_BUDGET))) {
+            return timedOut(requestId, "Init timed out after " + seconds(INIT_BUDGET) + " seconds", begin, cold);
+        }
+        Instant deadline = delivered.getNow(Instant.now().plus(config.timeout()));
+        if (!awaitStep(reply, deadline)) {
+            return timedOut(requestId, "Task timed out after " + seconds(config.timeout()) + " seconds", begin, cold);
         }
         if (reply.isDone()) {
             RuntimeApi.Reply answer = reply.join();
@@ -132,6 +134,34 @@ public final class FunctionInstance implements AutoCloseable {
         awaitExit();
         return result(InvocationResult.Outcome.CRASH, error("Runtime.ExitError", "RequestId: " + requestId
                 + " Error: Runtime exited with error: exit status " + process.exitValue()), "Runtime.ExitError", begin, cold);
+    }
+
+    /** Stops the instance and says so in the function's log, as Lambda does. */
+    private InvocationResult timedOut(String requestId, String message, Instant begin, boolean cold) {
+        kill();
+        logs.line(config.name(), Instant.now() + " " + requestId + " " + message);
+        return result(InvocationResult.Outcome.TIMEOUT, error("Sandbox.Timedout", "RequestId: " + requestId
+                + " Error: " + message), "Sandbox.Timedout", begin, cold);
+    }
+
+    /**
+     * Waits until {@code step} completes, the runtime reports an init error or the process exits;
+     * false when none of them happened by {@code deadline}.
+     */
+    private boolean awaitStep(CompletableFuture<?> step, Instant deadline) {
+        try {
+            CompletableFuture.anyOf(step, api.initError(), process.onExit())
+                    .get(Math.max(1, Duration.between(Instant.now(), deadline).toMillis()), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            kill();
+            throw new IllegalStateException("interrupted while invoking " + config.name(), e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     private InvocationResult result(InvocationResult.Outcome outcome, byte[] payload, String errorType, Instant begin,

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -27,9 +28,12 @@ final class RuntimeApi implements AutoCloseable {
 
     private static final String PREFIX = "/2018-06-01/runtime/";
 
-    /** An event handed to the runtime, and where its answer goes. */
-    record Pending(String requestId, byte[] event, Instant deadline, String functionArn, String traceId,
-                   CompletableFuture<Reply> reply) {}
+    /**
+     * An event for the runtime, and where its answer goes. The function's timeout starts when the
+     * runtime takes the event from {@code /next}; {@code delivered} then completes with the deadline.
+     */
+    record Pending(String requestId, byte[] event, Duration timeout, String functionArn, String traceId,
+                   CompletableFuture<Instant> delivered, CompletableFuture<Reply> reply) {}
 
     /** What the runtime posted back for one invocation. */
     record Reply(boolean error, byte[] body, String errorType) {}
@@ -102,9 +106,10 @@ final class RuntimeApi implements AutoCloseable {
             return;
         }
         inFlight.put(pending.requestId(), pending);
+        Instant deadline = Instant.now().plus(pending.timeout());
         var headers = exchange.getResponseHeaders();
         headers.add("Lambda-Runtime-Aws-Request-Id", pending.requestId());
-        headers.add("Lambda-Runtime-Deadline-Ms", Long.toString(pending.deadline().toEpochMilli()));
+        headers.add("Lambda-Runtime-Deadline-Ms", Long.toString(deadline.toEpochMilli()));
         headers.add("Lambda-Runtime-Invoked-Function-Arn", pending.functionArn());
         headers.add("Lambda-Runtime-Trace-Id", pending.traceId());
         headers.add("Content-Type", "application/json");
@@ -112,6 +117,7 @@ final class RuntimeApi implements AutoCloseable {
         try (OutputStream body = exchange.getResponseBody()) {
             body.write(pending.event());
         }
+        pending.delivered().complete(deadline);
     }
 
     private static String errorType(HttpExchange exchange) {

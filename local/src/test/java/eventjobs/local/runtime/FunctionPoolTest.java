@@ -71,6 +71,17 @@ class FunctionPoolTest {
     }
 
     @Test
+    void invoke_shouldGiveInitItsOwnBudget_whenInitTakesLongerThanTheTimeout() {
+        // a 1 s function whose init takes 1.5 s: in Lambda the timeout starts after init
+        InvocationResult cold = pool("SlowInit", Duration.ofSeconds(1), 1).invoke(json("{}"));
+
+        assertThat(cold.outcome()).as(cold.payloadText()).isEqualTo(InvocationResult.Outcome.SUCCESS);
+        assertThat(cold.initDuration()).hasValueSatisfying(init -> assertThat(init).isGreaterThanOrEqualTo(Duration.ofMillis(1_500)));
+        assertThat(cold.duration()).isLessThan(Duration.ofSeconds(1));
+        assertThat(JSON.readTree(cold.payload()).get("remainingMillis").asInt()).isBetween(1, 1_000);
+    }
+
+    @Test
     void invoke_shouldReportFunctionError_whenHandlerThrows() {
         InvocationResult result = pool("Fails", Duration.ofSeconds(10), 1).invoke(json("{\"orderId\":\"o-9\"}"));
 
@@ -87,6 +98,7 @@ class FunctionPoolTest {
 
         assertThat(result.outcome()).isEqualTo(InvocationResult.Outcome.TIMEOUT);
         assertThat(JSON.readTree(result.payload()).get("errorMessage").asString()).endsWith("Task timed out after 2.00 seconds");
+        assertThat(logLines).anyMatch(line -> line.startsWith("SleepsFunction: ") && line.endsWith(" Task timed out after 2.00 seconds"));
         assertThat(result.errorType()).contains("Sandbox.Timedout");
         assertThat(sleeps.instances()).isZero();
     }
