@@ -104,7 +104,7 @@ public final class EmbeddedAws implements AutoCloseable {
                     .awsAuthentication(AuthenticationType.NONE, "", "").ignoreUnknownHeaders(true).build();
             s3.start();
             gateway.route("sqs", URI.create("http://127.0.0.1:" + sqsPort));
-            gateway.routeOneAtATime("dynamodb", moto.endpoint());
+            gateway.routeDynamoDb(moto.endpoint());
             gateway.route("s3", URI.create("http://127.0.0.1:" + s3Port));
             return new EmbeddedAws(gateway, sqs, moto, s3, blobs, gateway.uri());
         } catch (Exception e) {

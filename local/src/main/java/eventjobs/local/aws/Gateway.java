@@ -22,7 +22,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -44,7 +43,7 @@ public final class Gateway implements AutoCloseable {
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     private final Map<String, URI> backends = new ConcurrentHashMap<>();
-    private final Map<String, ReentrantLock> oneAtATime = new ConcurrentHashMap<>();
+    private final Map<String, DynamoDbLocks> guarded = new ConcurrentHashMap<>();
 
     /** What the emulator answered. */
     private record Upstream(int statusCode, java.net.http.HttpHeaders headers, InputStream body) {}
@@ -71,27 +70,28 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Like {@link #route(String, URI)}, but one request at a time: for an emulator whose
-     * conditional writes are not atomic under concurrent requests (moto's DynamoDB checks a
-     * condition and writes in two steps), so that they are as atomic as DynamoDB's.
+     * Like {@link #route(String, URI)}, for a DynamoDB emulator whose conditional writes are not
+     * atomic under concurrent requests (moto's): each request holds what {@link DynamoDbLocks}
+     * says, so writes to one table go one at a time while reads and other tables go on.
      */
-    public void routeOneAtATime(String service, URI backend) {
-        oneAtATime.put(service, new ReentrantLock(true));
-        backends.put(service, backend);
+    public void routeDynamoDb(URI backend) {
+        guarded.put("dynamodb", new DynamoDbLocks());
+        backends.put("dynamodb", backend);
     }
 
-    private Upstream send(String service, HttpRequest request) throws IOException, InterruptedException {
-        ReentrantLock lock = oneAtATime.get(service);
-        if (lock == null) {
-            HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+    private Upstream send(String service, HttpRequest.Builder request, HttpExchange exchange,
+                          HttpRequest.BodyPublisher streamed) throws IOException, InterruptedException {
+        DynamoDbLocks locks = guarded.get(service);
+        if (locks == null) {
+            HttpResponse<InputStream> response = client.send(request.method(exchange.getRequestMethod(), streamed).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
             return new Upstream(response.statusCode(), response.headers(), response.body());
         }
-        lock.lockInterruptibly();
-        try {
-            HttpResponse<byte[]> response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        byte[] body = exchange.getRequestBody().readAllBytes();
+        request.method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
+        try (DynamoDbLocks.Held held = locks.acquire(exchange.getRequestHeaders().getFirst("X-Amz-Target"), body)) {
+            HttpResponse<byte[]> response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
             return new Upstream(response.statusCode(), response.headers(), new java.io.ByteArrayInputStream(response.body()));
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -164,10 +164,9 @@ public final class Gateway implements AutoCloseable {
             HttpRequest.BodyPublisher publisher = requestLength > 0
                     ? HttpRequest.BodyPublishers.fromPublisher(stream, requestLength)
                     : chunked ? stream : HttpRequest.BodyPublishers.noBody();
-            request.method(exchange.getRequestMethod(), publisher);
             Upstream response;
             try {
-                response = send(service, request.build());
+                response = send(service, request, exchange, publisher);
             } catch (IOException e) {
                 Http.json(exchange, 502, "{\"message\":\"" + service + " emulator unreachable: " + e.getMessage() + "\"}");
                 return;
