@@ -1,7 +1,7 @@
 package eventjobs.reports.api;
 
-import eventjobs.core.Hashing;
 import eventjobs.core.api.ApiError;
+import eventjobs.core.api.IdempotentRequests;
 import eventjobs.core.events.EventCodec;
 import eventjobs.core.events.Violation;
 import eventjobs.reports.JobStatus;
@@ -9,11 +9,9 @@ import eventjobs.reports.JobStore;
 import eventjobs.reports.ReportRequest;
 import software.amazon.awssdk.core.exception.SdkException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
@@ -21,7 +19,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * Takes a report request: validates {@code {from, to, currency?}} against the data of the
@@ -41,7 +38,6 @@ public final class RequestReport {
     public record Requested(String jobId, boolean replayed) {}
 
     private static final JsonMapper JSON = JsonMapper.shared();
-    private static final JsonMapper CANONICAL = JsonMapper.builder().enable(JsonNodeFeature.WRITE_PROPERTIES_SORTED).build();
 
     private final JobStore jobs;
     private final Worker worker;
@@ -58,10 +54,8 @@ public final class RequestReport {
     }
 
     public Requested request(JsonNode body, Optional<String> idempotencyKey, String caller) {
-        ReportRequest request = parse(body, idempotencyKey
-                .map(key -> UUID.nameUUIDFromBytes(("report\n" + caller + "\n" + key).getBytes(StandardCharsets.UTF_8)))
-                .orElseGet(UUID::randomUUID).toString());
-        String hash = Hashing.sha256(CANONICAL.writeValueAsString(body));
+        ReportRequest request = parse(body, IdempotentRequests.id("report\n", idempotencyKey, caller));
+        String hash = IdempotentRequests.bodyHash(body);
         return switch (jobs.create(request, hash, clock.instant())) {
             case JobStore.Creation.Created created -> {
                 start(request);
@@ -69,8 +63,7 @@ public final class RequestReport {
             }
             case JobStore.Creation.Exists exists -> {
                 if (!exists.requestHash().equals(hash)) {
-                    throw new ApiError(422, "this Idempotency-Key was already used with a different request body",
-                            List.of(new Violation("/", "send the original body, or use a new Idempotency-Key")));
+                    throw IdempotentRequests.keyReused();
                 }
                 if (exists.job().status() == JobStatus.FAILED) {
                     jobs.move(request.jobId(), JobStatus.PENDING, Optional.empty(), clock.instant());
