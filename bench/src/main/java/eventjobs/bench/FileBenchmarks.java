@@ -1,12 +1,11 @@
 package eventjobs.bench;
 
 import eventjobs.core.events.EventCodec;
+import eventjobs.core.s3.S3ObjectRef;
 import eventjobs.imports.ImportLimits;
 import eventjobs.imports.ImportOrders;
 import eventjobs.imports.ImportReport;
-import eventjobs.imports.ObjectRef;
 import eventjobs.local.aws.EmbeddedAws;
-import eventjobs.thumbnails.Image;
 import eventjobs.thumbnails.MakeThumbnails;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
@@ -23,6 +22,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryType;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -48,7 +48,7 @@ final class FileBenchmarks {
         for (int round = 0; round < 3; round++) {
             long start = System.nanoTime();
             ImportReport report = new ImportOrders(orders -> List.of(), new EventCodec(), new ImportLimits(Long.MAX_VALUE, Long.MAX_VALUE, 65536),
-                    Clock.systemUTC()).run(new ObjectRef("b", "k", Optional.empty(), "e", bytes.length), new ByteArrayInputStream(bytes));
+                    Clock.systemUTC()).run(new S3ObjectRef("b", "k", bytes.length, "e", Optional.empty(), Instant.EPOCH), new ByteArrayInputStream(bytes));
             rates.add(report.rowsRead() / ((System.nanoTime() - start) / 1e9));
         }
         long peak = ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP)
@@ -109,10 +109,10 @@ final class FileBenchmarks {
             photos.add(image("jpg", 1600, 1200));
         }
         MakeThumbnails make = new MakeThumbnails(20L << 20, 40_000_000, List.of(128, 512));
-        make.apply(new Image("b", "warm.jpg", Optional.empty(), "e", 0), photos.getFirst());
+        make.apply(new S3ObjectRef("b", "warm.jpg", 0, "e", Optional.empty(), Instant.EPOCH), photos.getFirst());
         long start = System.nanoTime();
         for (int i = 0; i < images; i++) {
-            make.apply(new Image("b", "p" + i + ".jpg", Optional.empty(), "e", 0), photos.get(i));
+            make.apply(new S3ObjectRef("b", "p" + i + ".jpg", 0, "e", Optional.empty(), Instant.EPOCH), photos.get(i));
         }
         System.out.printf(Locale.ROOT, "  %.1f images/s (2 thumbnails each)%n", images / ((System.nanoTime() - start) / 1e9));
     }

@@ -59,8 +59,8 @@ public final class HttpApi {
             return error(new ApiError(503, "a dependency is unavailable, retry later", List.of()));
         } catch (RuntimeException bug) {
             Log.line(context, LogLevel.ERROR, "unexpected failure: " + bug);
-            String requestId = context == null ? "" : context.getAwsRequestId();
-            return error(new ApiError(500, "internal error", List.of(new Violation("", "request id " + requestId))));
+            return error(new ApiError(500, "internal error",
+                    List.of(new Violation("", "request id " + context.getAwsRequestId()))));
         }
     }
 

@@ -21,15 +21,20 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Writes and reads CloudEvents envelopes, validating each against the JSON Schema of its type
- * (loaded once from the classpath, {@code eventjobs/schemas/<schema>.json}). Producers call
+ * (loaded once from the classpath, {@code eventjobs/schemas/<schema>.json}; a schema refers to
+ * another, such as {@code currency}, by its id {@code urn:eventjobs:schema:<schema>}). Producers call
  * {@link #encode} and never send an invalid event; consumers call {@link #decode} and turn an
  * event that can never be valid into a {@link JobFailure.Permanent}. Thread-safe.
  */
 public final class EventCodec {
 
     private static final JsonMapper JSON = JsonMapper.shared();
+    private static final String SCHEMA_ID_PREFIX = "urn:eventjobs:schema:";
+    private static final String SCHEMA_DIRECTORY = "eventjobs/schemas/";
 
-    private final SchemaRegistry registry = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
+    private final SchemaRegistry registry = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12,
+            builder -> builder.schemaIdResolvers(resolvers -> resolvers.mappings(id -> id.startsWith(SCHEMA_ID_PREFIX)
+                    ? "classpath:" + SCHEMA_DIRECTORY + id.substring(SCHEMA_ID_PREFIX.length()) + ".json" : null)));
     private final Map<String, Schema> schemas = new ConcurrentHashMap<>();
 
     /**
@@ -116,7 +121,7 @@ public final class EventCodec {
 
     private Schema schema(EventType type) {
         return schemas.computeIfAbsent(type.schema(), name -> {
-            String path = "eventjobs/schemas/" + name + ".json";
+            String path = SCHEMA_DIRECTORY + name + ".json";
             try (InputStream in = EventCodec.class.getClassLoader().getResourceAsStream(path)) {
                 if (in == null) {
                     throw new IllegalStateException("no schema on the classpath at " + path);

@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.logging.LogLevel;
 import eventjobs.core.JobFailure;
+import eventjobs.core.Log;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -43,7 +44,7 @@ public final class SqsBatch {
     public record Summary(int succeeded, int deadLettered, int failed) {}
 
     public SQSBatchResponse process(SQSEvent event, Context context, MessageHandler handler) {
-        List<SQSEvent.SQSMessage> records = event == null || event.getRecords() == null ? List.of() : event.getRecords();
+        List<SQSEvent.SQSMessage> records = event.getRecords() == null ? List.of() : event.getRecords();
         List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
         Set<String> failedGroups = new HashSet<>();
         int succeeded = 0;
@@ -67,7 +68,7 @@ public final class SqsBatch {
             }
         }
         Summary summary = new Summary(succeeded, deadLettered, failures.size());
-        log(context, LogLevel.INFO, "batch done: " + records.size() + " messages, " + summary);
+        Log.line(context, LogLevel.INFO, "batch done: " + records.size() + " messages, " + summary);
         return SQSBatchResponse.builder().withBatchItemFailures(failures).build();
     }
 
@@ -80,16 +81,16 @@ public final class SqsBatch {
         } catch (JobFailure.Permanent permanent) {
             try {
                 deadLetters.park(message, permanent);
-                log(context, LogLevel.WARN, "message " + message.messageId() + " dead-lettered: " + permanent.reason());
+                Log.line(context, LogLevel.WARN, "message " + message.messageId() + " dead-lettered: " + permanent.reason());
                 return Outcome.DEAD_LETTERED;
             } catch (RuntimeException parkFailed) {
-                log(context, LogLevel.ERROR, "message " + message.messageId() + " failed permanently ("
+                Log.line(context, LogLevel.ERROR, "message " + message.messageId() + " failed permanently ("
                         + permanent.reason() + ") but could not be dead-lettered, leaving it to SQS redrive: "
                         + parkFailed);
                 return Outcome.FAILED;
             }
         } catch (Exception retryable) {
-            log(context, LogLevel.WARN, "message " + message.messageId() + " will be retried (receive "
+            Log.line(context, LogLevel.WARN, "message " + message.messageId() + " will be retried (receive "
                     + message.receiveCount() + "): " + retryable);
             return Outcome.FAILED;
         }
@@ -97,13 +98,5 @@ public final class SqsBatch {
 
     private static SQSBatchResponse.BatchItemFailure failure(QueueMessage message) {
         return SQSBatchResponse.BatchItemFailure.builder().withItemIdentifier(message.messageId()).build();
-    }
-
-    private static void log(Context context, LogLevel level, String line) {
-        if (context != null && context.getLogger() != null) {
-            context.getLogger().log(line, level);
-        } else {
-            System.out.println(level + " " + line);
-        }
     }
 }

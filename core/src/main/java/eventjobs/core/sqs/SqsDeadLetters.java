@@ -1,5 +1,6 @@
 package eventjobs.core.sqs;
 
+import eventjobs.core.DeadLetter;
 import eventjobs.core.JobFailure;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
@@ -16,22 +17,15 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Parks a message on the dead-letter queue named by its source queue's {@code RedrivePolicy},
  * the same queue SQS itself would move it to after {@code maxReceiveCount} receives. The
- * original body and attributes are kept; these attributes say why:
- * {@value #REASON}, {@value #SOURCE_QUEUE}, {@value #MESSAGE_ID}, {@value #FAILED_AT}.
+ * original body is kept; the {@link DeadLetter} attributes say why, and as many of the original
+ * attributes as SQS's limit of ten leaves room for follow them.
  *
  * <p>Queue URLs are looked up once per source queue and cached. Thread-safe.
  */
 public final class SqsDeadLetters implements DeadLetters {
 
-    public static final String REASON = "failure-reason";
-    public static final String SOURCE_QUEUE = "failure-source-queue";
-    public static final String MESSAGE_ID = "failure-message-id";
-    public static final String FAILED_AT = "failure-at";
-
     /** SQS allows at most 10 message attributes. */
     private static final int MAX_ATTRIBUTES = 10;
-    /** Keeps the reason readable and far below SQS's 256 KiB message limit. */
-    private static final int MAX_REASON_LENGTH = 2048;
     private static final JsonMapper JSON = JsonMapper.shared();
 
     private final SqsClient sqs;
@@ -46,14 +40,12 @@ public final class SqsDeadLetters implements DeadLetters {
     @Override
     public void park(QueueMessage message, JobFailure.Permanent failure) {
         String dlqUrl = deadLetterUrlBySourceArn.computeIfAbsent(message.sourceQueueArn(), this::resolveDeadLetterUrl);
-        Map<String, MessageAttributeValue> attributes = new LinkedHashMap<>();
-        attributes.put(REASON, text(truncate(failure.reason())));
-        attributes.put(SOURCE_QUEUE, text(message.sourceQueueArn()));
-        attributes.put(MESSAGE_ID, text(message.messageId()));
-        attributes.put(FAILED_AT, text(clock.instant().toString()));
+        DeadLetter why = DeadLetter.of(failure, new DeadLetter.Origin.Message(message.sourceQueueArn(),
+                message.messageId(), message.receiveCount()), clock.instant());
+        Map<String, MessageAttributeValue> attributes = new LinkedHashMap<>(why.messageAttributes());
         message.attributes().forEach((name, value) -> {
             if (attributes.size() < MAX_ATTRIBUTES && !attributes.containsKey(name)) {
-                attributes.put(name, text(value));
+                attributes.put(name, DeadLetter.stringAttribute(value));
             }
         });
         SendMessageRequest.Builder request = SendMessageRequest.builder()
@@ -90,14 +82,5 @@ public final class SqsDeadLetters implements DeadLetters {
             throw new IllegalArgumentException("not an SQS queue ARN: " + queueArn);
         }
         return sqs.getQueueUrl(r -> r.queueName(parts[5]).queueOwnerAWSAccountId(parts[4])).queueUrl();
-    }
-
-    private static MessageAttributeValue text(String value) {
-        return MessageAttributeValue.builder().dataType("String").stringValue(value).build();
-    }
-
-    private static String truncate(String reason) {
-        String text = reason == null || reason.isBlank() ? "no reason given" : reason;
-        return text.length() <= MAX_REASON_LENGTH ? text : text.substring(0, MAX_REASON_LENGTH - 1) + "…";
     }
 }

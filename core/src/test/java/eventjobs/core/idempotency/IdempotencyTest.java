@@ -17,10 +17,15 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
+import java.util.Optional;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -125,42 +130,57 @@ class IdempotencyTest {
     @Test
     void once_shouldRunEffectOnce_whenDuplicatesArriveConcurrently() throws Exception {
         int callers = 8;
-        CountDownLatch start = new CountDownLatch(1);
+        // every caller waits here inside tryLock until all eight are: the conditional puts really race
+        CyclicBarrier allInside = new CyclicBarrier(callers);
+        AtomicInteger locksTaken = new AtomicInteger();
+        IdempotencyStore racing = new IdempotencyStore() {
+            @Override
+            public Optional<IdempotencyRecord> tryLock(String key, String payloadHash, Instant now,
+                                                       Instant inProgressUntil, Instant expiresAt) {
+                try {
+                    allInside.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException | BrokenBarrierException | TimeoutException e) {
+                    throw new AssertionError("the callers did not all reach the store together", e);
+                }
+                Optional<IdempotencyRecord> holder = store.tryLock(key, payloadHash, now, inProgressUntil, expiresAt);
+                if (holder.isEmpty()) {
+                    locksTaken.incrementAndGet();
+                }
+                return holder;
+            }
+
+            @Override
+            public void complete(String key, String result, Instant expiresAt) {
+                store.complete(key, result, expiresAt);
+            }
+
+            @Override
+            public void release(String key) {
+                store.release(key);
+            }
+        };
+        Idempotency idempotency = new Idempotency(racing, Clock.fixed(T0, ZoneOffset.UTC), KEEP);
         List<Future<String>> results = new ArrayList<>();
         try (ExecutorService pool = Executors.newFixedThreadPool(callers)) {
             for (int i = 0; i < callers; i++) {
-                results.add(pool.submit(() -> {
-                    start.await();
-                    return at(T0).once("k", "payload", Duration.ofMinutes(1), () -> {
-                        String result = effect();
-                        sleep(200);
-                        return result;
-                    });
-                }));
+                results.add(pool.submit(() -> idempotency.once("k", "payload", Duration.ofMinutes(1), this::effect)));
             }
-            start.countDown();
             int completed = 0;
             int inProgress = 0;
             for (Future<String> result : results) {
                 try {
                     assertThat(result.get()).isEqualTo("result-1");
                     completed++;
-                } catch (java.util.concurrent.ExecutionException e) {
+                } catch (ExecutionException e) {
                     assertThat(e.getCause()).isInstanceOf(JobFailure.Retryable.class);
                     inProgress++;
                 }
             }
+            assertThat(allInside.isBroken()).isFalse();
+            assertThat(locksTaken).hasValue(1);
             assertThat(effects).hasValue(1);
             assertThat(completed).isGreaterThanOrEqualTo(1);
             assertThat(completed + inProgress).isEqualTo(callers);
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

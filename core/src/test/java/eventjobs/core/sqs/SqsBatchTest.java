@@ -2,6 +2,7 @@ package eventjobs.core.sqs;
 
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import eventjobs.core.JobFailure;
 import eventjobs.testkit.LocalContext;
 import org.junit.jupiter.api.Test;
@@ -9,14 +10,11 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+/** Batches are the JSON Lambda sends (test resources sqs/), read with the runtime's own serializers. */
 class SqsBatchTest {
-
-    private static final String STANDARD = "arn:aws:sqs:us-east-1:000000000000:orders";
-    private static final String FIFO = "arn:aws:sqs:us-east-1:000000000000:orders.fifo";
 
     private final List<String> parked = new ArrayList<>();
     private final List<String> handled = new ArrayList<>();
@@ -25,7 +23,7 @@ class SqsBatchTest {
     @Test
     void process_shouldReportOnlyRetryableFailures_whenBatchMixesOutcomes() {
         SqsBatch batch = new SqsBatch((message, failure) -> parked.add(message.messageId() + ": " + failure.reason()));
-        SQSEvent event = event(STANDARD, message("ok", null), message("flaky", null), message("poison", null));
+        SQSEvent event = EventLoader.loadSQSEvent("sqs/standard-ok-flaky-poison.json");
 
         SQSBatchResponse response = batch.process(event, context, message -> {
             handled.add(message.messageId());
@@ -45,7 +43,7 @@ class SqsBatchTest {
     void process_shouldReportPermanentFailureAsFailed_whenDeadLetterQueueCannotTakeIt() {
         SqsBatch batch = new SqsBatch((message, failure) -> { throw new IllegalStateException("DLQ unreachable"); });
 
-        SQSBatchResponse response = batch.process(event(STANDARD, message("poison", null)), context,
+        SQSBatchResponse response = batch.process(EventLoader.loadSQSEvent("sqs/standard-poison.json"), context,
                 message -> { throw JobFailure.permanent("not an order"); });
 
         assertThat(failedIds(response)).containsExactly("poison");
@@ -54,8 +52,7 @@ class SqsBatchTest {
     @Test
     void process_shouldSkipRestOfGroup_whenFifoMessageFails() {
         SqsBatch batch = new SqsBatch((message, failure) -> parked.add(message.messageId()));
-        SQSEvent event = event(FIFO, message("a1", "a"), message("b1", "b"), message("a2-fails", "a"),
-                message("a3", "a"), message("b2", "b"));
+        SQSEvent event = EventLoader.loadSQSEvent("sqs/fifo-a2-fails.json");
 
         SQSBatchResponse response = batch.process(event, context, message -> {
             handled.add(message.messageId());
@@ -71,7 +68,7 @@ class SqsBatchTest {
     @Test
     void process_shouldKeepGoingInGroup_whenFifoMessageIsDeadLettered() {
         SqsBatch batch = new SqsBatch((message, failure) -> parked.add(message.messageId()));
-        SQSEvent event = event(FIFO, message("a1-poison", "a"), message("a2", "a"));
+        SQSEvent event = EventLoader.loadSQSEvent("sqs/fifo-a1-poison.json");
 
         SQSBatchResponse response = batch.process(event, context, message -> {
             handled.add(message.messageId());
@@ -89,7 +86,7 @@ class SqsBatchTest {
     void process_shouldSucceedWithNoFailures_whenBatchIsEmpty() {
         SqsBatch batch = new SqsBatch((message, failure) -> parked.add(message.messageId()));
 
-        SQSBatchResponse response = batch.process(new SQSEvent(), context, message -> handled.add(message.messageId()));
+        SQSBatchResponse response = batch.process(EventLoader.loadSQSEvent("sqs/empty.json"), context, message -> handled.add(message.messageId()));
 
         assertThat(response.getBatchItemFailures()).isEmpty();
         assertThat(handled).isEmpty();
@@ -97,23 +94,5 @@ class SqsBatchTest {
 
     private static List<String> failedIds(SQSBatchResponse response) {
         return response.getBatchItemFailures().stream().map(SQSBatchResponse.BatchItemFailure::getItemIdentifier).toList();
-    }
-
-    private static SQSEvent.SQSMessage message(String id, String group) {
-        SQSEvent.SQSMessage message = new SQSEvent.SQSMessage();
-        message.setMessageId(id);
-        message.setBody(id);
-        message.setAttributes(group == null ? Map.of("ApproximateReceiveCount", "1")
-                : Map.of("ApproximateReceiveCount", "1", "MessageGroupId", group));
-        return message;
-    }
-
-    private static SQSEvent event(String arn, SQSEvent.SQSMessage... messages) {
-        for (SQSEvent.SQSMessage message : messages) {
-            message.setEventSourceArn(arn);
-        }
-        SQSEvent event = new SQSEvent();
-        event.setRecords(List.of(messages));
-        return event;
     }
 }

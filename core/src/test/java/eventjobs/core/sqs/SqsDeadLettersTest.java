@@ -1,5 +1,6 @@
 package eventjobs.core.sqs;
 
+import eventjobs.core.DeadLetter;
 import eventjobs.core.JobFailure;
 import eventjobs.local.aws.EmbeddedAws;
 import eventjobs.local.aws.Queues;
@@ -45,7 +46,7 @@ class SqsDeadLettersTest {
         Queues.Queue dlq = queues.create("orders-dlq", Map.of());
         Queues.Queue source = queues.createWithRedrive("orders", dlq, 5, 30);
         QueueMessage message = new QueueMessage("m-1", "{\"not\":\"an order\"}", Map.of("traceparent", "00-abc"),
-                1, Optional.empty(), source.arn());
+                3, Optional.empty(), source.arn());
 
         new SqsDeadLetters(sqs, clock).park(message, JobFailure.permanent("data.currency: must be one of EUR, USD"));
 
@@ -54,10 +55,12 @@ class SqsDeadLettersTest {
         assertThat(parked).hasSize(1);
         Map<String, MessageAttributeValue> attributes = parked.getFirst().messageAttributes();
         assertThat(parked.getFirst().body()).isEqualTo("{\"not\":\"an order\"}");
-        assertThat(attributes.get(SqsDeadLetters.REASON).stringValue()).isEqualTo("data.currency: must be one of EUR, USD");
-        assertThat(attributes.get(SqsDeadLetters.SOURCE_QUEUE).stringValue()).isEqualTo(source.arn());
-        assertThat(attributes.get(SqsDeadLetters.MESSAGE_ID).stringValue()).isEqualTo("m-1");
-        assertThat(attributes.get(SqsDeadLetters.FAILED_AT).stringValue()).isEqualTo("2026-01-02T03:04:05Z");
+        assertThat(attributes.get(DeadLetter.REASON).stringValue()).isEqualTo("data.currency: must be one of EUR, USD");
+        assertThat(attributes.get(DeadLetter.TYPE).stringValue()).isEqualTo("Permanent");
+        assertThat(attributes.get(DeadLetter.SOURCE_QUEUE).stringValue()).isEqualTo(source.arn());
+        assertThat(attributes.get(DeadLetter.MESSAGE_ID).stringValue()).isEqualTo("m-1");
+        assertThat(attributes.get(DeadLetter.RECEIVE_COUNT).stringValue()).isEqualTo("3");
+        assertThat(attributes.get(DeadLetter.FAILED_AT).stringValue()).isEqualTo("2026-01-02T03:04:05Z");
         assertThat(attributes.get("traceparent").stringValue()).isEqualTo("00-abc");
     }
 

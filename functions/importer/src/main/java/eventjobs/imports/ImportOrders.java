@@ -1,5 +1,6 @@
 package eventjobs.imports;
 
+import eventjobs.core.s3.S3ObjectRef;
 import eventjobs.core.events.EventCodec;
 import eventjobs.core.events.Violation;
 import eventjobs.orders.OrderPlaced;
@@ -50,7 +51,7 @@ public final class ImportOrders {
     }
 
     /** Reads {@code content} (the object's bytes) to its end, or to where it cannot be read further. */
-    public ImportReport run(ObjectRef object, InputStream content) {
+    public ImportReport run(S3ObjectRef object, InputStream content) {
         Progress progress = new Progress(object, clock.instant());
         if (object.size() > limits.maxBytes()) {
             return progress.rejected("the file is " + object.size() + " bytes, over the limit of " + limits.maxBytes());
@@ -119,7 +120,7 @@ public final class ImportOrders {
         throw new IllegalStateException("checked header lacks " + column);
     }
 
-    private Optional<OrderPlaced> order(ObjectRef object, Progress progress, List<String> fields, int[] positions) {
+    private Optional<OrderPlaced> order(S3ObjectRef object, Progress progress, List<String> fields, int[] positions) {
         if (fields.size() != COLUMNS.size()) {
             progress.error(new RowError(progress.rowsRead, "row", "has " + fields.size() + " fields, the header has "
                     + COLUMNS.size()));
@@ -169,7 +170,7 @@ public final class ImportOrders {
 
     /** Counts as the rows go by; keeps only the first errors. */
     private final class Progress {
-        final ObjectRef object;
+        final S3ObjectRef object;
         final Instant startedAt;
         final List<RowError> errors = new ArrayList<>();
         long rowsRead;
@@ -177,7 +178,7 @@ public final class ImportOrders {
         long rejected;
         long unsent;
 
-        Progress(ObjectRef object, Instant startedAt) {
+        Progress(S3ObjectRef object, Instant startedAt) {
             this.object = object;
             this.startedAt = startedAt;
         }

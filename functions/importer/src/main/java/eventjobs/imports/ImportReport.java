@@ -1,5 +1,6 @@
 package eventjobs.imports;
 
+import eventjobs.core.s3.S3ObjectRef;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -19,7 +20,7 @@ import java.util.Optional;
  * @param rejected rows with an error (the first {@value #MAX_ERRORS} are listed)
  * @param unsent   valid rows the queue refused even after retries
  */
-public record ImportReport(Status status, Optional<String> reason, ObjectRef object, long rowsRead, long accepted,
+public record ImportReport(Status status, Optional<String> reason, S3ObjectRef object, long rowsRead, long accepted,
                            long rejected, long unsent, List<RowError> errors, Instant startedAt, Instant finishedAt) {
 
     public static final int MAX_ERRORS = 100;
@@ -31,7 +32,7 @@ public record ImportReport(Status status, Optional<String> reason, ObjectRef obj
     }
 
     /** A file that was not read at all, for {@code reason}. */
-    public static ImportReport rejected(ObjectRef object, String reason, Instant now) {
+    public static ImportReport rejected(S3ObjectRef object, String reason, Instant now) {
         return new ImportReport(Status.REJECTED, Optional.of(reason), object, 0, 0, 0, 0, List.of(), now, now);
     }
 

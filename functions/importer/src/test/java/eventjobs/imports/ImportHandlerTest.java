@@ -2,6 +2,7 @@ package eventjobs.imports;
 
 import com.amazonaws.services.lambda.runtime.events.S3Event;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
+import eventjobs.core.async.AsyncJob;
 import eventjobs.core.events.EventCodec;
 import eventjobs.core.idempotency.DynamoDbIdempotencyStore;
 import eventjobs.core.idempotency.Idempotency;
@@ -63,9 +64,14 @@ class ImportHandlerTest {
 
     private ImportHandler handler() {
         Clock clock = Clock.systemUTC();
-        return new ImportHandler(s3, new ImportOrders(new SqsOrderBatches(sqs, queue.url(), "/import", new EventCodec(), clock,
+        return new ImportHandler(new AsyncJob(ImportHandler.NO_FAILURE_QUEUE, clock), s3, new ImportOrders(new SqsOrderBatches(sqs, queue.url(), "/import", new EventCodec(), clock,
                 Duration.ofMillis(10)), new EventCodec(), ImportLimits.defaults(), clock),
-                new Idempotency(new DynamoDbIdempotencyStore(dynamo, "Idempotency"), clock, Duration.ofDays(1)), "results");
+                new Idempotency(new DynamoDbIdempotencyStore(dynamo, "Idempotency"), clock, Duration.ofDays(1)), "results",
+                clock);
+    }
+
+    private static S3Event sample(String name) {
+        return EventLoader.loadS3Event(Path.of(System.getProperty("eventjobs.root"), "events", name).toString());
     }
 
     @Test
@@ -75,7 +81,7 @@ class ImportHandlerTest {
             csv.append("c-").append(i).append(",EUR,SKU-1,1,2.00\n");
         }
         s3.putObject(r -> r.bucket(UPLOADS).key("imports/orders 2026-11.csv"), RequestBody.fromString(csv.toString()));
-        S3Event event = EventLoader.loadS3Event(Path.of(System.getProperty("eventjobs.root"), "events", "import-upload.json").toString());
+        S3Event event = sample("import-upload.json");
 
         List<String> outcome = handler().handleRequest(event, LocalContext.of("ImportFunction", Duration.ofMinutes(5)));
 
@@ -96,7 +102,7 @@ class ImportHandlerTest {
 
     @Test
     void handle_shouldSkipTestEvent() {
-        S3Event testEvent = new S3Event();
+        S3Event testEvent = sample("s3-test-event.json");
 
         assertThat(handler().handleRequest(testEvent, LocalContext.of("ImportFunction", Duration.ofMinutes(1)))).isEmpty();
     }

@@ -1,5 +1,6 @@
 package eventjobs.imports;
 
+import eventjobs.core.s3.S3ObjectRef;
 import eventjobs.core.events.EventCodec;
 import eventjobs.orders.OrderPlaced;
 import org.junit.jupiter.api.Test;
@@ -33,7 +34,7 @@ class ImportOrdersTest {
     }
 
     private ImportReport run(byte[] bytes, ImportLimits limits, OrderBatches target) {
-        ObjectRef object = new ObjectRef("uploads", "imports/a.csv", Optional.empty(), "etag-1", bytes.length);
+        S3ObjectRef object = new S3ObjectRef("uploads", "imports/a.csv", bytes.length, "etag-1", Optional.empty(), Instant.EPOCH);
         return new ImportOrders(target, new EventCodec(), limits, CLOCK).run(object, new ByteArrayInputStream(bytes));
     }
 

@@ -1,8 +1,10 @@
 package eventjobs.imports;
 
+import eventjobs.core.s3.S3ObjectRef;
 import eventjobs.core.events.EventCodec;
 import org.junit.jupiter.api.Test;
 
+import java.time.Instant;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryType;
 import java.time.Clock;
@@ -30,7 +32,7 @@ class ImportStreamingTest {
             return List.of();
         }, new EventCodec(), new ImportLimits(Long.MAX_VALUE, Long.MAX_VALUE, 64 * 1024), Clock.systemUTC());
 
-        ImportReport report = importer.run(new ObjectRef("uploads", "imports/huge.csv", Optional.empty(), "e", ONE_GIB), csv);
+        ImportReport report = importer.run(new S3ObjectRef("uploads", "imports/huge.csv", ONE_GIB, "e", Optional.empty(), Instant.EPOCH), csv);
 
         long peakHeap = ManagementFactory.getMemoryPoolMXBeans().stream()
                 .filter(pool -> pool.getType() == MemoryType.HEAP)

@@ -1,6 +1,7 @@
 package eventjobs.thumbnails;
 
 import eventjobs.core.JobFailure;
+import eventjobs.core.s3.S3ObjectRef;
 
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -42,7 +43,7 @@ public final class MakeThumbnails {
         this.widths = List.copyOf(widths);
     }
 
-    public List<Thumbnail> apply(Image image, byte[] content) {
+    public List<Thumbnail> apply(S3ObjectRef image, byte[] content) {
         if (content.length > maxBytes) {
             throw JobFailure.permanent(image.key() + " is " + content.length + " bytes, over the limit of " + maxBytes);
         }

@@ -1,6 +1,7 @@
 package eventjobs.thumbnails;
 
 import eventjobs.core.JobFailure;
+import eventjobs.core.s3.S3ObjectRef;
 import org.junit.jupiter.api.Test;
 
 import javax.imageio.ImageIO;
@@ -11,6 +12,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.zip.CRC32;
@@ -35,8 +37,8 @@ class MakeThumbnailsTest {
         return out.toByteArray();
     }
 
-    private static Image named(String key) {
-        return new Image("uploads", key, Optional.empty(), "e", 0);
+    private static S3ObjectRef named(String key) {
+        return new S3ObjectRef("uploads", key, 0, "e", Optional.empty(), Instant.EPOCH);
     }
 
     @Test

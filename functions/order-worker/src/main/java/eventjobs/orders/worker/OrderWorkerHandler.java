@@ -31,14 +31,12 @@ public class OrderWorkerHandler implements RequestHandler<SQSEvent, SQSBatchResp
 
     /** Used by Lambda: builds the clients once per execution environment. */
     public OrderWorkerHandler() {
-        this(Env.fromSystem(), AwsClients.fromEnvironment(), Clock.systemUTC());
-    }
-
-    private OrderWorkerHandler(Env env, AwsClients aws, Clock clock) {
+        Env env = Env.fromSystem();
+        AwsClients aws = AwsClients.fromEnvironment();
+        Clock clock = Clock.systemUTC();
+        Pricing pricing = env.optional("ORDER_LIMITS").map(Pricing::parse).orElseGet(Pricing::withDefaultLimits);
         this(new SqsBatch(new SqsDeadLetters(aws.sqs(), clock)), new EventCodec(),
-                new ConfirmOrder(new DynamoDbOrderStore(aws.dynamoDb(), env.require("ORDERS_TABLE")),
-                        env.optional("ORDER_LIMITS").map(Pricing::parse).orElseGet(Pricing::withDefaultLimits),
-                        clock));
+                new ConfirmOrder(new DynamoDbOrderStore(aws.dynamoDb(), env.require("ORDERS_TABLE")), pricing, clock));
     }
 
     public OrderWorkerHandler(SqsBatch batch, EventCodec codec, ConfirmOrder confirmOrder) {

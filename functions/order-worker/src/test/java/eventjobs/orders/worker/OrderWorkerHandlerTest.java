@@ -3,6 +3,7 @@ package eventjobs.orders.worker;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
+import eventjobs.core.DeadLetter;
 import eventjobs.core.events.EventCodec;
 import eventjobs.core.sqs.SqsBatch;
 import eventjobs.core.sqs.SqsDeadLetters;
@@ -99,7 +100,7 @@ class OrderWorkerHandlerTest {
                 .maxNumberOfMessages(10).waitTimeSeconds(1)).messages();
         assertThat(parked).hasSize(1);
         assertThat(parked.getFirst().body()).contains("\"orderId\":\"bad-1\"");
-        assertThat(parked.getFirst().messageAttributes().get(SqsDeadLetters.REASON).stringValue())
+        assertThat(parked.getFirst().messageAttributes().get(DeadLetter.REASON).stringValue())
                 .contains("/data/currency").contains("/data/lines/0/quantity");
         assertThat(orders.find("bad-1")).isEmpty();
     }

@@ -4,6 +4,11 @@ import eventjobs.orders.OrderLine;
 import eventjobs.orders.OrderPlaced;
 import org.junit.jupiter.api.Test;
 
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.io.InputStream;
 import java.math.BigDecimal;
 import java.util.Currency;
 import java.util.List;
@@ -15,6 +20,27 @@ class PricingTest {
 
     private static OrderPlaced order(String currency, OrderLine... lines) {
         return new OrderPlaced("o-1", "c-1", Currency.getInstance(currency), List.of(lines));
+    }
+
+    /** The currencies of events/schemas/currency.json, the one list every schema refers to. */
+    private static List<String> schemaCurrencies() throws IOException {
+        try (InputStream schema = PricingTest.class.getClassLoader().getResourceAsStream("eventjobs/schemas/currency.json")) {
+            return JsonMapper.shared().readTree(schema).get("enum").valueStream().map(JsonNode::asString).toList();
+        }
+    }
+
+    @Test
+    void withDefaultLimits_shouldAcceptExactlyTheCurrenciesOfTheSchema() throws IOException {
+        List<String> currencies = schemaCurrencies();
+
+        assertThat(currencies).isNotEmpty();
+        for (String currency : currencies) {
+            assertThat(Pricing.withDefaultLimits().price(order(currency, new OrderLine("A", 1, BigDecimal.ONE))).rejection())
+                    .as(currency).isEmpty();
+        }
+        Currency.getAvailableCurrencies().stream().map(Currency::getCurrencyCode).filter(code -> !currencies.contains(code))
+                .forEach(code -> assertThat(Pricing.withDefaultLimits().price(order(code, new OrderLine("A", 1, BigDecimal.ONE)))
+                        .rejection()).as(code).contains("orders in " + code + " are not accepted"));
     }
 
     @Test

@@ -13,16 +13,15 @@ import eventjobs.core.events.Violation;
 import eventjobs.orders.DynamoDbOrderStore;
 import eventjobs.orders.Order;
 import eventjobs.orders.OrderLine;
+import eventjobs.orders.OrderQueue;
 import eventjobs.orders.OrderStore;
 import eventjobs.orders.SqsOrderQueue;
-import software.amazon.awssdk.services.sqs.SqsClient;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 import java.time.Clock;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -48,20 +47,13 @@ public class OrdersApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
 
     /** Used by Lambda: builds the clients once per execution environment. */
     public OrdersApiHandler() {
-        this(Env.fromSystem(), AwsClients.fromEnvironment(), Clock.systemUTC());
-    }
-
-    private OrdersApiHandler(Env env, AwsClients aws, Clock clock) {
-        this(new DynamoDbOrderStore(aws.dynamoDb(), env.require("ORDERS_TABLE")), aws.sqs(),
-                env.require("ORDERS_QUEUE_URL"), clock);
-    }
-
-    private OrdersApiHandler(OrderStore orders, SqsClient sqs, String queueUrl, Clock clock) {
-        this(orders, sqs, queueUrl, new EventCodec(), clock);
-    }
-
-    private OrdersApiHandler(OrderStore orders, SqsClient sqs, String queueUrl, EventCodec codec, Clock clock) {
-        this(new PlaceOrder(orders, new SqsOrderQueue(sqs, queueUrl, "/orders-api", codec, clock), codec, clock), orders);
+        Env env = Env.fromSystem();
+        AwsClients aws = AwsClients.fromEnvironment();
+        Clock clock = Clock.systemUTC();
+        EventCodec codec = new EventCodec();
+        OrderStore orders = new DynamoDbOrderStore(aws.dynamoDb(), env.require("ORDERS_TABLE"));
+        OrderQueue queue = new SqsOrderQueue(aws.sqs(), env.require("ORDERS_QUEUE_URL"), "/orders-api", codec, clock);
+        this(new PlaceOrder(orders, queue, codec, clock), orders);
     }
 
     public OrdersApiHandler(PlaceOrder placeOrder, OrderStore orders) {

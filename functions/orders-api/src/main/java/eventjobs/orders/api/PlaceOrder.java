@@ -1,7 +1,7 @@
 package eventjobs.orders.api;
 
-import eventjobs.core.Hashing;
 import eventjobs.core.api.ApiError;
+import eventjobs.core.api.IdempotentRequests;
 import eventjobs.core.events.EventCodec;
 import eventjobs.core.events.Violation;
 import eventjobs.orders.OrderPlaced;
@@ -9,15 +9,12 @@ import eventjobs.orders.OrderQueue;
 import eventjobs.orders.OrderStore;
 import software.amazon.awssdk.core.exception.SdkException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * Takes an order request: validates it, records the order ACCEPTED (a conditional put, so an
@@ -32,10 +29,6 @@ public final class PlaceOrder {
 
     /** The order the request placed, and whether it was placed by an earlier request. */
     public record Placed(String orderId, boolean replayed) {}
-
-    private static final JsonMapper CANONICAL = JsonMapper.builder()
-            .enable(JsonNodeFeature.WRITE_PROPERTIES_SORTED)
-            .build();
 
     private final OrderStore orders;
     private final OrderQueue queue;
@@ -63,11 +56,8 @@ public final class PlaceOrder {
             throw ApiError.badRequest("invalid order",
                     List.of(new Violation("/orderId", "is assigned by the server and must not be sent")));
         }
-        String orderId = idempotencyKey
-                .map(key -> UUID.nameUUIDFromBytes((caller + "\n" + key).getBytes(StandardCharsets.UTF_8)))
-                .orElseGet(UUID::randomUUID)
-                .toString();
-        ObjectNode data = CANONICAL.createObjectNode().put("orderId", orderId);
+        String orderId = IdempotentRequests.id("", idempotencyKey, caller);
+        ObjectNode data = JsonMapper.shared().createObjectNode().put("orderId", orderId);
         data.setAll((ObjectNode) request);
         List<Violation> violations = codec.dataViolations(OrderPlaced.TYPE, data);
         if (!violations.isEmpty()) {
@@ -79,7 +69,7 @@ public final class PlaceOrder {
         } catch (OrderPlaced.InvalidOrder invalid) {
             throw ApiError.badRequest("invalid order", invalid.violations());
         }
-        String requestHash = Hashing.sha256(CANONICAL.writeValueAsString(request));
+        String requestHash = IdempotentRequests.bodyHash(request);
         return switch (orders.accept(order, requestHash, clock.instant())) {
             case OrderStore.Acceptance.Accepted accepted -> {
                 enqueue(order);
@@ -87,8 +77,7 @@ public final class PlaceOrder {
             }
             case OrderStore.Acceptance.AlreadyAccepted existing -> {
                 if (!existing.requestHash().equals(requestHash)) {
-                    throw new ApiError(422, "this Idempotency-Key was already used with a different request body",
-                            List.of(new Violation("/", "send the original body, or use a new Idempotency-Key")));
+                    throw IdempotentRequests.keyReused();
                 }
                 if (!existing.enqueued()) {
                     enqueue(order);

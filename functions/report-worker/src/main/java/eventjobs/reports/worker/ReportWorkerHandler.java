@@ -2,11 +2,9 @@ package eventjobs.reports.worker;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
-import com.amazonaws.services.lambda.runtime.logging.LogLevel;
-import eventjobs.core.AsyncFailures;
 import eventjobs.core.Env;
-import eventjobs.core.Log;
-import eventjobs.core.JobFailure;
+import eventjobs.core.async.AsyncJob;
+import eventjobs.core.async.SqsFailureQueue;
 import eventjobs.core.aws.AwsClients;
 import eventjobs.core.events.EventCodec;
 import eventjobs.core.idempotency.DynamoDbIdempotencyStore;
@@ -19,6 +17,7 @@ import eventjobs.reports.ReportRequest;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,74 +37,60 @@ import java.util.Optional;
  */
 public class ReportWorkerHandler implements RequestStreamHandler {
 
+    private final AsyncJob job;
     private final EventCodec codec;
     private final BuildReport buildReport;
     private final JobStore jobs;
     private final Idempotency idempotency;
-    private final AsyncFailures failures;
     private final Clock clock;
 
     /** Used by Lambda: builds the clients once per execution environment. */
     public ReportWorkerHandler() {
-        this(Env.fromSystem(), AwsClients.fromEnvironment(), Clock.systemUTC());
-    }
-
-    private ReportWorkerHandler(Env env, AwsClients aws, Clock clock) {
+        Env env = Env.fromSystem();
+        AwsClients aws = AwsClients.fromEnvironment();
+        Clock clock = Clock.systemUTC();
         // one DynamoDB client for the three tables: each client costs cold-start time
-        this(aws, aws.dynamoDb(), env, clock, aws.s3(), env.require("RESULTS_BUCKET"));
-    }
-
-    private ReportWorkerHandler(AwsClients aws, DynamoDbClient dynamo, Env env, Clock clock, S3Client s3, String bucket) {
-        this(aws, dynamo, env, clock, new DynamoDbJobStore(dynamo, env.require("JOBS_TABLE")), s3, bucket);
-    }
-
-    private ReportWorkerHandler(AwsClients aws, DynamoDbClient dynamo, Env env, Clock clock, JobStore jobs, S3Client s3,
-                                String bucket) {
-        this(new EventCodec(),
-                new BuildReport(new DynamoDbOrderStore(dynamo, env.require("ORDERS_TABLE")), jobs,
-                        (key, csv) -> s3.putObject(r -> r.bucket(bucket).key(key).contentType("text/csv; charset=utf-8"),
-                                RequestBody.fromBytes(csv)), clock),
-                jobs,
+        DynamoDbClient dynamo = aws.dynamoDb();
+        S3Client s3 = aws.s3();
+        String bucket = env.require("RESULTS_BUCKET");
+        JobStore jobs = new DynamoDbJobStore(dynamo, env.require("JOBS_TABLE"));
+        BuildReport.ReportSink sink = (key, csv) -> s3.putObject(r -> r.bucket(bucket).key(key)
+                .contentType("text/csv; charset=utf-8"), RequestBody.fromBytes(csv));
+        this(new AsyncJob(new SqsFailureQueue(aws.sqs(), env.require("FAILURES_QUEUE_URL")), clock), new EventCodec(),
+                new BuildReport(new DynamoDbOrderStore(dynamo, env.require("ORDERS_TABLE")), jobs, sink, clock), jobs,
                 new Idempotency(new DynamoDbIdempotencyStore(dynamo, env.require("IDEMPOTENCY_TABLE")), clock,
                         Duration.ofDays(7)),
-                new AsyncFailures(aws.sqs(), env.require("FAILURES_QUEUE_URL"),
-                        env.optional("AWS_LAMBDA_FUNCTION_NAME").orElse("ReportWorkerFunction"), clock),
                 clock);
     }
 
-    public ReportWorkerHandler(EventCodec codec, BuildReport buildReport, JobStore jobs, Idempotency idempotency,
-                               AsyncFailures failures, Clock clock) {
+    public ReportWorkerHandler(AsyncJob job, EventCodec codec, BuildReport buildReport, JobStore jobs,
+                               Idempotency idempotency, Clock clock) {
+        this.job = job;
         this.codec = codec;
         this.buildReport = buildReport;
         this.jobs = jobs;
         this.idempotency = idempotency;
-        this.failures = failures;
         this.clock = clock;
     }
 
+    /** Answers with a JSON string: DONE and the report's key, DONE already, or FAILED and why the event was parked. */
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
         String event = new String(input.readAllBytes(), StandardCharsets.UTF_8);
-        ReportRequest request;
+        String outcome = job.process(event, context,
+                body -> ReportRequest.fromData(codec.decode(body, ReportRequest.TYPE).data()),
+                request -> idempotency.once("report:" + request.jobId(), request.jobId(),
+                        Duration.ofMillis(context.getRemainingTimeInMillis()), () -> build(request)));
+        output.write(JsonMapper.shared().writeValueAsBytes(outcome));
+    }
+
+    private String build(ReportRequest request) {
         try {
-            request = ReportRequest.fromData(codec.decode(event, ReportRequest.TYPE).data());
-        } catch (JobFailure.Permanent permanent) {
-            failures.park(event, permanent);
-            Log.line(context, LogLevel.WARN, "parked on the failures queue: " + permanent.reason());
-            output.write("\"FAILED\"".getBytes(StandardCharsets.UTF_8));
-            return;
+            return buildReport.apply(request).map(key -> "DONE " + key).orElse("DONE already");
+        } catch (RuntimeException failure) {
+            jobs.move(request.jobId(), JobStatus.FAILED, Optional.of("the report could not be built: " + failure.getMessage()
+                    + " (Lambda retries it; the job is DONE if a retry succeeds)"), clock.instant());
+            throw failure;
         }
-        Duration timeLeft = Duration.ofMillis(context == null ? 300_000 : context.getRemainingTimeInMillis());
-        String outcome = idempotency.once("report:" + request.jobId(), request.jobId(), timeLeft, () -> {
-            try {
-                return buildReport.apply(request).map(key -> "DONE " + key).orElse("DONE already");
-            } catch (RuntimeException failure) {
-                jobs.move(request.jobId(), JobStatus.FAILED, Optional.of("the report could not be built: " + failure.getMessage()
-                        + " (Lambda retries it; the job is DONE if a retry succeeds)"), clock.instant());
-                throw failure;
-            }
-        });
-        Log.line(context, LogLevel.INFO, "job " + request.jobId() + ": " + outcome);
-        output.write(("\"" + outcome + "\"").getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -54,17 +54,14 @@ public class ReportsApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, 
 
     /** Used by Lambda: builds the clients once per execution environment. */
     public ReportsApiHandler() {
-        this(Env.fromSystem(), AwsClients.fromEnvironment(), Clock.systemUTC());
-    }
-
-    private ReportsApiHandler(Env env, AwsClients aws, Clock clock) {
-        this(env, aws.lambda(), aws.presigner(), new DynamoDbJobStore(aws.dynamoDb(), env.require("JOBS_TABLE")), clock);
-    }
-
-    private ReportsApiHandler(Env env, LambdaClient lambda, S3Presigner presigner, JobStore jobs, Clock clock) {
-        this(new RequestReport(jobs, lambdaWorker(lambda, env.require("REPORT_WORKER_FUNCTION"), clock),
-                        env.optional("REPORT_MAX_DAYS").map(Integer::parseInt).orElse(366), clock),
-                jobs, s3Downloads(presigner, env.require("RESULTS_BUCKET")),
+        Env env = Env.fromSystem();
+        AwsClients aws = AwsClients.fromEnvironment();
+        Clock clock = Clock.systemUTC();
+        EventCodec codec = new EventCodec();
+        JobStore jobs = new DynamoDbJobStore(aws.dynamoDb(), env.require("JOBS_TABLE"));
+        RequestReport.Worker worker = lambdaWorker(aws.lambda(), env.require("REPORT_WORKER_FUNCTION"), codec, clock);
+        this(new RequestReport(jobs, worker, codec, env.optional("REPORT_MAX_DAYS").map(Integer::parseInt).orElse(366), clock),
+                jobs, s3Downloads(aws.presigner(), env.require("RESULTS_BUCKET")),
                 Duration.ofSeconds(env.optional("DOWNLOAD_URL_SECONDS").map(Long::parseLong).orElse(900L)), clock);
     }
 
@@ -77,8 +74,7 @@ public class ReportsApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, 
     }
 
     /** Starts the worker with an Event (asynchronous) invoke of the ReportRequested event. */
-    public static RequestReport.Worker lambdaWorker(LambdaClient lambda, String function, Clock clock) {
-        EventCodec codec = new EventCodec();
+    public static RequestReport.Worker lambdaWorker(LambdaClient lambda, String function, EventCodec codec, Clock clock) {
         return request -> lambda.invoke(r -> r.functionName(function).invocationType(InvocationType.EVENT)
                 .payload(SdkBytes.fromUtf8String(codec.encode(request.event("/reports-api", clock.instant())))));
     }

@@ -1,30 +1,28 @@
 package eventjobs.reports.api;
 
-import eventjobs.core.Hashing;
 import eventjobs.core.api.ApiError;
+import eventjobs.core.api.IdempotentRequests;
+import eventjobs.core.events.EventCodec;
 import eventjobs.core.events.Violation;
 import eventjobs.reports.JobStatus;
 import eventjobs.reports.JobStore;
 import eventjobs.reports.ReportRequest;
 import software.amazon.awssdk.core.exception.SdkException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Currency;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.UUID;
 
 /**
- * Takes a report request: validates {@code {from, to, currency?}}, records the job PENDING with a
+ * Takes a report request: validates {@code {from, to, currency?}} against the data of the
+ * ReportRequested schema (the one the worker checks too) and the range rules, records the job PENDING with a
  * conditional write (an Idempotency-Key behaves as on /orders), and starts the worker with an
  * asynchronous invoke. If the invoke fails the job is FAILED and the answer a 503; the same
  * request with the same key starts it again.
@@ -39,27 +37,25 @@ public final class RequestReport {
     /** The job the request made, and whether an earlier request made it. */
     public record Requested(String jobId, boolean replayed) {}
 
-    static final Set<String> CURRENCIES = Set.of("EUR", "USD", "GBP", "CHF", "JPY");
-    private static final Set<String> FIELDS = Set.of("from", "to", "currency");
-    private static final JsonMapper CANONICAL = JsonMapper.builder().enable(JsonNodeFeature.WRITE_PROPERTIES_SORTED).build();
+    private static final JsonMapper JSON = JsonMapper.shared();
 
     private final JobStore jobs;
     private final Worker worker;
+    private final EventCodec codec;
     private final int maxDays;
     private final Clock clock;
 
-    public RequestReport(JobStore jobs, Worker worker, int maxDays, Clock clock) {
+    public RequestReport(JobStore jobs, Worker worker, EventCodec codec, int maxDays, Clock clock) {
         this.jobs = jobs;
         this.worker = worker;
+        this.codec = codec;
         this.maxDays = maxDays;
         this.clock = clock;
     }
 
     public Requested request(JsonNode body, Optional<String> idempotencyKey, String caller) {
-        ReportRequest request = parse(body, idempotencyKey
-                .map(key -> UUID.nameUUIDFromBytes(("report\n" + caller + "\n" + key).getBytes(StandardCharsets.UTF_8)))
-                .orElseGet(UUID::randomUUID).toString());
-        String hash = Hashing.sha256(CANONICAL.writeValueAsString(body));
+        ReportRequest request = parse(body, IdempotentRequests.id("report\n", idempotencyKey, caller));
+        String hash = IdempotentRequests.bodyHash(body);
         return switch (jobs.create(request, hash, clock.instant())) {
             case JobStore.Creation.Created created -> {
                 start(request);
@@ -67,8 +63,7 @@ public final class RequestReport {
             }
             case JobStore.Creation.Exists exists -> {
                 if (!exists.requestHash().equals(hash)) {
-                    throw new ApiError(422, "this Idempotency-Key was already used with a different request body",
-                            List.of(new Violation("/", "send the original body, or use a new Idempotency-Key")));
+                    throw IdempotentRequests.keyReused();
                 }
                 if (exists.job().status() == JobStatus.FAILED) {
                     jobs.move(request.jobId(), JobStatus.PENDING, Optional.empty(), clock.instant());
@@ -90,52 +85,45 @@ public final class RequestReport {
         }
     }
 
+    /** Checks the body against the data of the ReportRequested schema, then what a schema cannot say about dates. */
     private ReportRequest parse(JsonNode body, String jobId) {
         if (!body.isObject()) {
             throw ApiError.badRequest("the request body must be a JSON object");
         }
-        List<Violation> problems = new ArrayList<>();
-        body.propertyNames().stream().filter(name -> !FIELDS.contains(name))
-                .forEach(name -> problems.add(new Violation("/" + name, "is not a field of a report request")));
-        LocalDate from = date(body, "from", problems);
-        LocalDate to = date(body, "to", problems);
-        Optional<Currency> currency = Optional.empty();
-        JsonNode currencyNode = body.get("currency");
-        if (currencyNode != null && !currencyNode.isNull()) {
-            if (currencyNode.isString() && CURRENCIES.contains(currencyNode.asString())) {
-                currency = Optional.of(Currency.getInstance(currencyNode.asString()));
-            } else {
-                problems.add(new Violation("/currency", "must be one of " + CURRENCIES.stream().sorted().toList()));
-            }
+        if (body.has("jobId")) {
+            throw ApiError.badRequest("invalid report request",
+                    List.of(new Violation("/jobId", "is assigned by the server and must not be sent")));
         }
-        if (from != null && to != null) {
-            if (to.isBefore(from)) {
-                problems.add(new Violation("/to", "is before from"));
-            } else if (ChronoUnit.DAYS.between(from, to) + 1 > maxDays) {
-                problems.add(new Violation("/to", "the range is " + (ChronoUnit.DAYS.between(from, to) + 1)
-                        + " days; at most " + maxDays + " are allowed"));
+        ObjectNode data = JSON.createObjectNode().put("jobId", jobId);
+        // a field sent as null counts as not sent, as it always has
+        body.properties().stream().filter(field -> !field.getValue().isNull())
+                .forEach(field -> data.set(field.getKey(), field.getValue()));
+        List<Violation> problems = new ArrayList<>(codec.dataViolations(ReportRequest.TYPE, data));
+        if (problems.isEmpty()) {
+            LocalDate from = date(data, "from", problems);
+            LocalDate to = date(data, "to", problems);
+            if (from != null && to != null) {
+                long days = ChronoUnit.DAYS.between(from, to) + 1;
+                if (to.isBefore(from)) {
+                    problems.add(new Violation("/to", "is before from"));
+                } else if (days > maxDays) {
+                    problems.add(new Violation("/to", "the range is " + days + " days; at most " + maxDays + " are allowed"));
+                }
             }
         }
         if (!problems.isEmpty()) {
             throw ApiError.badRequest("invalid report request", problems);
         }
-        return new ReportRequest(jobId, from, to, currency);
+        return ReportRequest.fromData(data);
     }
 
-    private static LocalDate date(JsonNode body, String field, List<Violation> problems) {
-        JsonNode node = body.get(field);
-        if (node == null || node.isNull()) {
-            problems.add(new Violation("/" + field, "is required (YYYY-MM-DD)"));
-            return null;
-        }
+    /** A field the schema found to be YYYY-MM-DD, or null with a problem when it is no date (2026-13-01). */
+    private static LocalDate date(JsonNode data, String field, List<Violation> problems) {
+        String text = data.get(field).asString();
         try {
-            if (!node.isString() || !node.asString().matches("\\d{4}-\\d{2}-\\d{2}")) {
-                throw new DateTimeParseException("not YYYY-MM-DD", node.toString(), 0);
-            }
-            return LocalDate.parse(node.asString());
+            return LocalDate.parse(text);
         } catch (DateTimeParseException e) {
-            problems.add(new Violation("/" + field, "'" + (node.isString() ? node.asString() : node.toString())
-                    + "' is not a date (YYYY-MM-DD)"));
+            problems.add(new Violation("/" + field, "'" + text + "' is not a date (YYYY-MM-DD)"));
             return null;
         }
     }

@@ -3,6 +3,7 @@ package eventjobs.reports.api;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
+import eventjobs.core.events.EventCodec;
 import eventjobs.local.aws.EmbeddedAws;
 import eventjobs.reports.DynamoDbJobStore;
 import eventjobs.reports.JobStatus;
@@ -13,6 +14,8 @@ import eventjobs.testkit.Tables;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -36,6 +39,7 @@ class RequestReportTest {
 
     private final EmbeddedAws aws = LocalAws.shared();
     private final Clock clock = Clock.systemUTC();
+    private final EventCodec codec = new EventCodec();
     private DynamoDbClient dynamo;
     private DynamoDbJobStore jobs;
 
@@ -53,7 +57,7 @@ class RequestReportTest {
     }
 
     private ReportsApiHandler handler(RequestReport.Worker worker) {
-        return new ReportsApiHandler(new RequestReport(jobs, worker, 366, clock), jobs,
+        return new ReportsApiHandler(new RequestReport(jobs, worker, codec, 366, clock), jobs,
                 (key, validFor) -> URI.create("http://example.invalid/" + key), Duration.ofMinutes(15), clock);
     }
 
@@ -72,7 +76,7 @@ class RequestReportTest {
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("a", "b")))
                 .overrideConfiguration(c -> c.retryStrategy(software.amazon.awssdk.retries.DefaultRetryStrategy.doNotRetry()))
                 .build()) {
-            APIGatewayV2HTTPResponse failed = handler(ReportsApiHandler.lambdaWorker(unreachable, "ReportWorker", clock))
+            APIGatewayV2HTTPResponse failed = handler(ReportsApiHandler.lambdaWorker(unreachable, "ReportWorker", codec, clock))
                     .handleRequest(sample(), LocalContext.of("ReportsApiFunction", Duration.ofSeconds(10)));
 
             assertThat(failed.getStatusCode()).isEqualTo(503);
@@ -104,5 +108,43 @@ class RequestReportTest {
 
         assertThat(response.getStatusCode()).isEqualTo(422);
         assertThat(started).hasSize(1);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            malformed date   | {"from":"2026-13-01","to":"2026-12-01"}                   | /from
+            not a date       | {"from":"yesterday","to":"2026-12-01"}                    | /from
+            not a string     | {"from":20260101,"to":"2026-12-01"}                       | /from
+            to before from   | {"from":"2026-03-02","to":"2026-03-01"}                   | /to
+            range over limit | {"from":"2020-01-01","to":"2026-01-01"}                   | /to
+            unknown currency | {"from":"2026-01-01","to":"2026-01-02","currency":"XYZ"}  | /currency
+            missing to       | {"from":"2026-01-01"}                                     | /to
+            null from        | {"from":null,"to":"2026-01-02"}                           | /from
+            unknown field    | {"from":"2026-01-01","to":"2026-01-02","format":"pdf"}    | /format
+            job id sent      | {"from":"2026-01-01","to":"2026-01-02","jobId":"mine"}    | /jobId
+            """)
+    void post_shouldAnswer400NamingTheField_andStartNothing(String name, String body, String field) {
+        List<ReportRequest> started = new ArrayList<>();
+        APIGatewayV2HTTPEvent request = sample();
+        request.setBody(body);
+
+        APIGatewayV2HTTPResponse response = handler(started::add).handleRequest(request, LocalContext.of("ReportsApiFunction", Duration.ofSeconds(10)));
+
+        assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(400);
+        assertThat(JsonMapper.shared().readTree(response.getBody()).get("details").findValuesAsString("field")).containsExactly(field);
+        assertThat(started).isEmpty();
+        assertThat(dynamo.scan(r -> r.tableName("Jobs")).count()).isZero();
+    }
+
+    @Test
+    void post_shouldStartTheJob_whenCurrencyIsNull() {
+        List<ReportRequest> started = new ArrayList<>();
+        APIGatewayV2HTTPEvent request = sample();
+        request.setBody("{\"from\":\"2026-01-01\",\"to\":\"2026-01-02\",\"currency\":null}");
+
+        APIGatewayV2HTTPResponse response = handler(started::add).handleRequest(request, LocalContext.of("ReportsApiFunction", Duration.ofSeconds(10)));
+
+        assertThat(response.getStatusCode()).as(response.getBody()).isEqualTo(202);
+        assertThat(started).singleElement().extracting(ReportRequest::currency).isEqualTo(java.util.Optional.empty());
     }
 }
