@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static eventjobs.system.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,8 +32,8 @@ class ReportFailureTest {
     void workerFailingEveryTime_shouldEndFailedWithItsRecordInJobsDlq() throws Exception {
         EmbeddedAws aws = EmbeddedAws.shared();
         aws.reset();
-        try (LocalRuntime runtime = LocalRuntime.start(new LocalRuntime.Options(ROOT.resolve("template.yaml"), "fail", Map.of(),
-                Files.createTempDirectory("report-failure"), 0, true, "make build", AsyncInvoker.RetryDelays.aws().scaled(0.01)),
+        try (LocalRuntime runtime = LocalRuntime.start(LocalRuntime.Options.builder(ROOT.resolve("template.yaml")).stackName("fail")
+                .workDirectory(Files.createTempDirectory("report-failure")).retryDelays(AsyncInvoker.RetryDelays.aws().scaled(0.01)).build(),
                 aws, FunctionLogs.discard(), InvocationLog.discard());
              var s3 = aws.s3(); var sqs = aws.sqs()) {
             // every attempt fails to write the report: its bucket is gone

@@ -5,6 +5,7 @@ import eventjobs.local.runtime.FixtureCode;
 import eventjobs.local.runtime.FunctionLogs;
 import eventjobs.local.sources.AsyncInvoker;
 import eventjobs.local.sources.InvocationLog;
+import eventjobs.local.sources.Port;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -14,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -47,8 +47,9 @@ class ExternalEndpointTest {
                             Filter: { S3Key: { Rules: [ { Name: prefix, Value: in/ } ] } }
                 """.formatted(dir));
         try (EmbeddedAws moto = EmbeddedAws.motoOnly();
-             LocalRuntime runtime = LocalRuntime.start(new LocalRuntime.Options(dir.resolve("template.yaml"), "x", Map.of(),
-                     dir.resolve("work"), -1, true, "make build", AsyncInvoker.RetryDelays.aws().scaled(0.01)), moto,
+             LocalRuntime runtime = LocalRuntime.start(LocalRuntime.Options.builder(dir.resolve("template.yaml")).stackName("x")
+                     .workDirectory(dir.resolve("work")).apiPort(Port.none())
+                     .retryDelays(AsyncInvoker.RetryDelays.aws().scaled(0.01)).build(), moto,
                      FunctionLogs.discard(), InvocationLog.discard());
              S3Client s3 = moto.s3()) {
             for (String key : List.of("in/deep/my file.txt", "out/ignored.txt")) {

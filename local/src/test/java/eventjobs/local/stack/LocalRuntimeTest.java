@@ -3,6 +3,7 @@ package eventjobs.local.stack;
 import eventjobs.local.aws.EmbeddedAws;
 import eventjobs.local.runtime.FixtureCode;
 import eventjobs.local.runtime.FunctionLogs;
+import eventjobs.local.runtime.InvocationResult;
 import eventjobs.local.sources.AsyncInvoker;
 import eventjobs.local.sources.InvocationLog;
 import org.junit.jupiter.api.AfterAll;
@@ -26,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,6 +40,8 @@ class LocalRuntimeTest {
 
     private static final JsonMapper JSON = JsonMapper.shared();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static final List<String> PROBLEMS = new CopyOnWriteArrayList<>();
 
     private static Path dir;
     private static LocalRuntime runtime;
@@ -120,6 +124,14 @@ class LocalRuntimeTest {
                     Type: AWS::Serverless::Function
                     Properties:
                       Handler: eventjobs.local.fixtures.Fails::handleRequest
+                  FailsToNowhere:
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      Handler: eventjobs.local.fixtures.Fails::handleRequest
+                      EventInvokeConfig:
+                        MaximumRetryAttempts: 0
+                        DestinationConfig:
+                          OnFailure: { Type: Lambda, Destination: arn:aws:lambda:us-east-1:000000000000:function:t-Nowhere }
                   Web:
                     Type: AWS::Serverless::Function
                     Properties:
@@ -132,9 +144,18 @@ class LocalRuntimeTest {
         Files.writeString(dir.resolve("template.yaml"), template);
         EmbeddedAws aws = EmbeddedAws.shared();
         aws.reset();
-        runtime = LocalRuntime.start(new LocalRuntime.Options(dir.resolve("template.yaml"), "t", Map.of(),
-                dir.resolve("work"), 0, true, "make build", AsyncInvoker.RetryDelays.aws().scaled(0.02)), aws,
-                FunctionLogs.discard(), InvocationLog.discard());
+        runtime = LocalRuntime.start(LocalRuntime.Options.builder(dir.resolve("template.yaml")).stackName("t")
+                .workDirectory(dir.resolve("work")).retryDelays(AsyncInvoker.RetryDelays.aws().scaled(0.02)).build(), aws,
+                FunctionLogs.discard(), new InvocationLog() {
+                    @Override
+                    public void invoked(String function, String trigger, InvocationResult result, String detail) {
+                    }
+
+                    @Override
+                    public void problem(String source, String message) {
+                        PROBLEMS.add(source + ": " + message);
+                    }
+                });
         sqs = aws.sqs();
     }
 
@@ -362,6 +383,14 @@ class LocalRuntimeTest {
         assertThat(record.at("/requestPayload/Records/0/eventVersion").asString()).isEqualTo("2.1");
         assertThat(record.at("/responseContext/functionError").asString()).isEqualTo("Unhandled");
         assertThat(record.at("/responsePayload/errorMessage").asString()).isEqualTo("cannot process in/fail.txt");
+    }
+
+    @Test
+    void async_shouldLogProblem_whenOnFailureDestinationIsNoFunctionOfTheTemplate() {
+        runtime.invokeAsync("FailsToNowhere", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+        await("the dropped record to be logged", () -> PROBLEMS.contains(
+                "destination: arn:aws:lambda:us-east-1:000000000000:function:t-Nowhere is not a function of the template; record dropped"));
     }
 
     @Test
