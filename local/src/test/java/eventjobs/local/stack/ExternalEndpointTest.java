@@ -13,10 +13,10 @@ import software.amazon.awssdk.services.s3.S3Client;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The runtime on an endpoint it does not run (moto standing in for LocalStack): S3 events come
@@ -52,18 +52,17 @@ class ExternalEndpointTest {
                      .retryDelays(AsyncInvoker.RetryDelays.aws().scaled(0.01)).build(), moto,
                      FunctionLogs.discard(), InvocationLog.discard());
              S3Client s3 = moto.s3()) {
-            for (String key : List.of("in/deep/my file.txt", "out/ignored.txt")) {
+            // the sentinel, stored last, is notified last
+            for (String key : List.of("in/deep/my file.txt", "out/ignored.txt", "in/sentinel.txt")) {
                 s3.putObject(r -> r.bucket("x-inbox").key(key), RequestBody.fromString("data"));
             }
 
             Path records = dir.resolve("uploads.txt");
-            Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-            while (!(Files.exists(records) && !Files.readAllLines(records).isEmpty()) && Instant.now().isBefore(deadline)) {
-                Thread.sleep(200);
-            }
-            Thread.sleep(1500);
+            await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(records)
+                    && Files.readAllLines(records).contains("ObjectCreated:Put in/sentinel.txt"));
 
-            assertThat(Files.readAllLines(records)).containsExactly("ObjectCreated:Put in/deep/my+file.txt");
+            assertThat(Files.readAllLines(records)).containsExactlyInAnyOrder("ObjectCreated:Put in/deep/my+file.txt",
+                    "ObjectCreated:Put in/sentinel.txt");
         }
     }
 }
