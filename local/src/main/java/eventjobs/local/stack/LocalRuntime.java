@@ -202,7 +202,7 @@ public final class LocalRuntime implements AutoCloseable {
         return new LocalRuntime(options, aws, logs, log);
     }
 
-    private <T extends AutoCloseable> T own(T resource) {
+    private synchronized <T extends AutoCloseable> T own(T resource) {
         running.push(resource);
         return resource;
     }
@@ -312,7 +312,7 @@ public final class LocalRuntime implements AutoCloseable {
 
     /** Stops everything this runtime started, the last started first; a failure to stop one does not keep the others running. */
     @Override
-    public void close() {
+    public synchronized void close() {
         RuntimeException failure = null;
         for (AutoCloseable resource = running.poll(); resource != null; resource = running.poll()) {
             try {

@@ -1,6 +1,7 @@
 package eventjobs.local.template;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalInt;
 
@@ -62,7 +63,7 @@ public final class EventProperties {
         if (value == null) {
             return fallback;
         }
-        return switch (String.valueOf(value)) {
+        return switch (String.valueOf(value).toLowerCase(Locale.ROOT)) {
             case "true" -> true;
             case "false" -> false;
             default -> throw error(property, "must be true or false, was " + value);
