@@ -9,6 +9,7 @@ import eventjobs.local.sources.Port;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +38,7 @@ class ExternalEndpointTest {
                       Runtime: java25
                       CodeUri: fixtures.zip
                       Handler: eventjobs.local.fixtures.Uploads::handleRequest
+                      ReservedConcurrentExecutions: 1
                       Environment: { Variables: { RECORD_FILE: %s/uploads.txt } }
                       Events:
                         Up:
@@ -51,17 +53,22 @@ class ExternalEndpointTest {
                      .workDirectory(dir.resolve("work")).apiPort(Port.none())
                      .retryDelays(AsyncInvoker.RetryDelays.aws().scaled(0.01)).build(), moto,
                      FunctionLogs.discard(), InvocationLog.discard());
-             S3Client s3 = moto.s3()) {
-            // the sentinel, stored last, is notified last
-            for (String key : List.of("in/deep/my file.txt", "out/ignored.txt", "in/sentinel.txt")) {
+             S3Client s3 = moto.s3(); SqsClient sqs = moto.sqs()) {
+            for (String key : List.of("out/ignored.txt", "in/deep/my file.txt")) {
                 s3.putObject(r -> r.bucket("x-inbox").key(key), RequestBody.fromString("data"));
             }
+            // every notification dispatched, then a sentinel: one instance at a time runs them in that order
+            String notifications = sqs.getQueueUrl(r -> r.queueName("x-s3-notifications")).queueUrl();
+            await().atMost(Duration.ofSeconds(30)).until(() -> sqs.getQueueAttributes(r -> r.queueUrl(notifications)
+                    .attributeNamesWithStrings("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"))
+                    .attributesAsStrings().values().stream().allMatch("0"::equals));
+            s3.putObject(r -> r.bucket("x-inbox").key("in/sentinel.txt"), RequestBody.fromString("data"));
 
             Path records = dir.resolve("uploads.txt");
             await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(records)
                     && Files.readAllLines(records).contains("ObjectCreated:Put in/sentinel.txt"));
 
-            assertThat(Files.readAllLines(records)).containsExactlyInAnyOrder("ObjectCreated:Put in/deep/my+file.txt",
+            assertThat(Files.readAllLines(records)).containsExactly("ObjectCreated:Put in/deep/my+file.txt",
                     "ObjectCreated:Put in/sentinel.txt");
         }
     }

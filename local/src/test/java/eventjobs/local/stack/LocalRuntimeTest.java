@@ -104,6 +104,7 @@ class LocalRuntimeTest {
                     Type: AWS::Serverless::Function
                     Properties:
                       Handler: eventjobs.local.fixtures.Uploads::handleRequest
+                      ReservedConcurrentExecutions: 1
                       Environment: { Variables: { RECORD_FILE: %1$s/uploads.txt } }
                       EventInvokeConfig:
                         MaximumRetryAttempts: 2
@@ -334,7 +335,8 @@ class LocalRuntimeTest {
     @Test
     void s3_shouldInvokeAsyncWithAwsEventShape_onlyForMatchingKeys() {
         try (software.amazon.awssdk.services.s3.S3Client s3 = EmbeddedAws.shared().s3()) {
-            // the embedded S3 matches notifications as it stores an object: the sentinel, stored last, is matched last
+            // the embedded S3 matches notifications as it stores an object, and one instance at a time runs them:
+            // the sentinel, stored last, runs last
             for (String key : List.of("other/x.txt", "in/x.csv", "in/ok file+1 é.txt", "in/deep/er/ok.txt", "in/sentinel.txt")) {
                 s3.putObject(r -> r.bucket("t-uploadsbucket").key(key), software.amazon.awssdk.core.sync.RequestBody.fromString("hello"));
             }
