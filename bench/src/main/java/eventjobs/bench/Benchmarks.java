@@ -68,8 +68,8 @@ public final class Benchmarks {
         System.out.println("eventjobs benchmarks, " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors()
                 + " cores, Java " + Runtime.version());
         try (EmbeddedAws aws = EmbeddedAws.start(0);
-             LocalRuntime runtime = LocalRuntime.start(new LocalRuntime.Options(root.resolve("template.yaml"), STACK,
-                     Map.of(), work, 0, true, "make build"), aws, FunctionLogs.discard(), InvocationLog.discard())) {
+             LocalRuntime runtime = LocalRuntime.start(LocalRuntime.Options.builder(root.resolve("template.yaml")).stackName(STACK)
+                     .workDirectory(work).build(), aws, FunctionLogs.discard(), InvocationLog.discard())) {
             zipSizes(runtime);
             uploadColdStartFiles(aws);
             coldStarts(root, runtime, work);

@@ -18,7 +18,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -32,8 +31,8 @@ class LocalStackEndToEndTest {
     void order_shouldBeConfirmed_withLocalStackAsTheEndpoint() throws Exception {
         Path root = Path.of(System.getProperty("eventjobs.root"));
         EmbeddedAws localstack = EmbeddedAws.external(URI.create("http://localhost:" + Localstack.INSTANCE.getEdgePort()));
-        try (LocalRuntime runtime = LocalRuntime.start(new LocalRuntime.Options(root.resolve("template.yaml"), "ls",
-                Map.of(), Files.createTempDirectory("localstack"), 0, true, "make build"), localstack,
+        try (LocalRuntime runtime = LocalRuntime.start(LocalRuntime.Options.builder(root.resolve("template.yaml")).stackName("ls")
+                .workDirectory(Files.createTempDirectory("localstack")).build(), localstack,
                 FunctionLogs.toStandardError(), InvocationLog.text(System.out))) {
             HttpClient http = HttpClient.newHttpClient();
             String base = "http://localhost:" + runtime.api().orElseThrow().port();

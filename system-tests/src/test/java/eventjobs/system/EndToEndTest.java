@@ -46,8 +46,8 @@ class EndToEndTest {
     static void start() throws IOException {
         aws = LocalAws.shared();
         LocalAws.reset(aws);
-        runtime = LocalRuntime.start(new LocalRuntime.Options(ROOT.resolve("template.yaml"), STACK, Map.of(),
-                Files.createTempDirectory("e2e"), 0, true, "make build"), aws, FunctionLogs.discard(), InvocationLog.discard());
+        runtime = LocalRuntime.start(LocalRuntime.Options.builder(ROOT.resolve("template.yaml")).stackName(STACK)
+                .workDirectory(Files.createTempDirectory("e2e")).build(), aws, FunctionLogs.discard(), InvocationLog.discard());
         sqs = aws.sqs();
     }
 

@@ -4,6 +4,8 @@ import eventjobs.local.aws.EmbeddedAws;
 import eventjobs.local.runtime.FunctionLogs;
 import eventjobs.local.runtime.InvocationResult;
 import eventjobs.local.sources.AsyncInvoker;
+import eventjobs.local.sources.InvocationLog;
+import eventjobs.local.sources.Port;
 import eventjobs.local.stack.LocalRuntime;
 import eventjobs.testkit.LocalAws;
 import org.junit.jupiter.api.AfterAll;
@@ -56,9 +58,19 @@ class FilePipelineTest {
     static void start() throws IOException {
         aws = LocalAws.shared();
         LocalAws.reset(aws);
-        runtime = LocalRuntime.start(new LocalRuntime.Options(ROOT.resolve("template.yaml"), STACK, Map.of(),
-                        Files.createTempDirectory("files"), -1, true, "make build", RETRIES), aws, FunctionLogs.discard(),
-                (function, trigger, result, detail) -> invocations.add(function + " " + trigger + " " + result.outcome()));
+        runtime = LocalRuntime.start(LocalRuntime.Options.builder(ROOT.resolve("template.yaml")).stackName(STACK)
+                        .workDirectory(Files.createTempDirectory("files")).apiPort(Port.none()).retryDelays(RETRIES).build(), aws, FunctionLogs.discard(),
+                new InvocationLog() {
+                    @Override
+                    public void invoked(String function, String trigger, InvocationResult result, String detail) {
+                        invocations.add(function + " " + trigger + " " + result.outcome());
+                    }
+
+                    @Override
+                    public void problem(String source, String message) {
+                        invocations.add(source + " problem " + message);
+                    }
+                });
         s3 = aws.s3();
         sqs = aws.sqs();
         dynamo = aws.dynamoDb();

@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,8 +34,8 @@ class ReportFailureTest {
     void workerFailingEveryTime_shouldEndFailedWithItsRecordInJobsDlq() throws Exception {
         EmbeddedAws aws = LocalAws.shared();
         LocalAws.reset(aws);
-        try (LocalRuntime runtime = LocalRuntime.start(new LocalRuntime.Options(ROOT.resolve("template.yaml"), "fail", Map.of(),
-                Files.createTempDirectory("report-failure"), 0, true, "make build", AsyncInvoker.RetryDelays.aws().scaled(0.01)),
+        try (LocalRuntime runtime = LocalRuntime.start(LocalRuntime.Options.builder(ROOT.resolve("template.yaml")).stackName("fail")
+                .workDirectory(Files.createTempDirectory("report-failure")).retryDelays(AsyncInvoker.RetryDelays.aws().scaled(0.01)).build(),
                 aws, FunctionLogs.discard(), InvocationLog.discard());
              var s3 = aws.s3(); var sqs = aws.sqs()) {
             // every attempt fails to write the report: its bucket is gone

@@ -29,7 +29,6 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 import static org.awaitility.Awaitility.await;
@@ -51,8 +50,8 @@ class ReportsTest {
     static void start() throws Exception {
         EmbeddedAws aws = LocalAws.shared();
         LocalAws.reset(aws);
-        runtime = LocalRuntime.start(new LocalRuntime.Options(ROOT.resolve("template.yaml"), STACK, Map.of(),
-                Files.createTempDirectory("reports"), 0, true, "make build"), aws, FunctionLogs.discard(), InvocationLog.discard());
+        runtime = LocalRuntime.start(LocalRuntime.Options.builder(ROOT.resolve("template.yaml")).stackName(STACK)
+                .workDirectory(Files.createTempDirectory("reports")).build(), aws, FunctionLogs.discard(), InvocationLog.discard());
         s3 = aws.s3();
         dynamo = aws.dynamoDb();
         for (String order : List.of(

@@ -4,10 +4,13 @@ import eventjobs.local.aws.EmbeddedAws;
 import eventjobs.local.runtime.FunctionLogs;
 import eventjobs.local.runtime.InvocationResult;
 import eventjobs.local.sources.AsyncInvoker;
+import eventjobs.local.sources.EventSources;
 import eventjobs.local.sources.InvocationLog;
+import eventjobs.local.sources.Port;
 import eventjobs.local.stack.LocalRuntime;
 import eventjobs.local.stack.Provisioner;
 import eventjobs.local.stack.Redrive;
+import eventjobs.local.template.NotEmulated;
 import eventjobs.local.template.SamTemplate;
 import eventjobs.local.template.Specs;
 import eventjobs.local.template.TemplateException;
@@ -32,7 +35,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -43,8 +45,6 @@ import java.util.concurrent.CountDownLatch;
         description = "Runs template.yaml locally: an embedded AWS endpoint, every function behind its real triggers.",
         subcommands = {Main.Start.class, Main.Invoke.class, Main.Provision.class, Main.Queues.class, Main.RedriveCommand.class})
 public final class Main {
-
-    static final String BUILD_COMMAND = "make build";
 
     public static void main(String[] args) {
         CommandLine cli = new CommandLine(new Main());
@@ -94,16 +94,19 @@ public final class Main {
                 description = "multiplies the waits before async retries (AWS: ~1 min, then ~2 min); e.g. 0.05 for demos")
         double asyncRetryScale;
 
-        LocalRuntime.Options options(int apiPort, boolean triggers) {
+        LocalRuntime.Options.Builder options() {
             if (asyncRetryScale < 0) {
                 throw new UserError("--async-retry-scale must not be negative");
             }
-            return new LocalRuntime.Options(template, stackName, parameters, workDirectory, apiPort, triggers, BUILD_COMMAND,
-                    AsyncInvoker.RetryDelays.aws().scaled(asyncRetryScale));
+            return LocalRuntime.Options.builder(template).stackName(stackName).parameters(parameters)
+                    .workDirectory(workDirectory).retryDelays(AsyncInvoker.RetryDelays.aws().scaled(asyncRetryScale));
         }
 
+        /** The template, with every event read as its source reads it, so that mistakes show before anything runs. */
         SamTemplate load() {
-            return SamTemplate.load(template, stackName, parameters);
+            SamTemplate loaded = SamTemplate.load(template, stackName, parameters);
+            EventSources.read(loaded);
+            return loaded;
         }
 
         InvocationLog log(PrintStream out) {
@@ -162,19 +165,18 @@ public final class Main {
 
         @Override
         public Integer call() throws InterruptedException {
-            SamTemplate checked = common.load();
-            List<String> unsupported = checked.unsupported();
-            if (!unsupported.isEmpty()) {
-                System.err.println("eventjobs-local: not emulated: " + String.join("; ", unsupported));
+            NotEmulated notEmulated = common.load().notEmulated();
+            if (!notEmulated.isEmpty()) {
+                System.err.println("eventjobs-local: not emulated: " + notEmulated.summary());
             }
             Optional<Path> state = Optional.ofNullable(stateDirectory).map(p -> p.toAbsolutePath().normalize());
             EmbeddedAws aws = common.endpoint(true, state.map(p -> p.resolve("s3")));
             LocalRuntime runtime;
             try {
-                LocalRuntime.Options options = common.options(apiPort, true);
-                runtime = LocalRuntime.start(new LocalRuntime.Options(options.template(), options.stackName(), options.parameters(),
-                        options.workDirectory(), options.apiPort(), true, BUILD_COMMAND, options.retryDelays(), state),
-                        aws, FunctionLogs.toStandardError(), common.log(System.out));
+                LocalRuntime.Options.Builder options = common.options()
+                        .apiPort(apiPort == 0 ? Port.anyFree() : Port.fixed(apiPort));
+                state.ifPresent(options::stateDirectory);
+                runtime = LocalRuntime.start(options.build(), aws, FunctionLogs.toStandardError(), common.log(System.out));
             } catch (RuntimeException e) {
                 aws.close();
                 throw e;
@@ -236,7 +238,7 @@ public final class Main {
             }
             byte[] payload = readEvent(event);
             EmbeddedAws aws = common.endpoint(false);
-            try (LocalRuntime runtime = LocalRuntime.start(common.options(-1, false), aws,
+            try (LocalRuntime runtime = LocalRuntime.start(common.options().apiPort(Port.none()).triggers(false).build(), aws,
                     FunctionLogs.toStandardError(), common.log(System.err))) {
                 InvocationResult result = runtime.invoke(function, payload);
                 common.log(System.err).invoked(function, "invoke", result, "");
@@ -274,7 +276,6 @@ public final class Main {
             SamTemplate template = common.load();
             EmbeddedAws aws = common.endpoint(false);
             try (SqsClient sqs = aws.sqs(); DynamoDbClient dynamo = aws.dynamoDb(); var s3 = aws.s3()) {
-                template.sqsEndpoint(aws.endpoint().toString());
                 new Provisioner(sqs, dynamo, s3).provision(template);
                 template.buckets().forEach(b -> System.out.println("bucket " + b.logicalId() + " " + b.name()));
                 template.queues().forEach(q -> System.out.println("queue " + q.logicalId() + " " + q.name()));

@@ -155,7 +155,8 @@ public final class AsyncInvoker implements AutoCloseable {
         } else if (arn.startsWith("arn:aws:lambda:")) {
             functions.accept(arn, record);
         } else {
-            System.err.println("eventjobs-local: destination " + arn + " is not emulated (SQS queues and functions are); record dropped");
+            log.problem(function.config().name(), "destination " + arn
+                    + " is not emulated (SQS queues and functions are); record dropped");
         }
     }
 
@@ -164,8 +165,7 @@ public final class AsyncInvoker implements AutoCloseable {
         try {
             send.run();
         } catch (RuntimeException e) {
-            System.err.println("eventjobs-local: " + function.config().name() + ": could not send to " + destination
-                    + ", the record is lost: " + e.getMessage());
+            log.problem(function.config().name(), "could not send to " + destination + ", the record is lost: " + e.getMessage());
         }
     }
 

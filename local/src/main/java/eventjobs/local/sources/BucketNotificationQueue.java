@@ -1,6 +1,7 @@
 package eventjobs.local.sources;
 
 import eventjobs.local.aws.ObjectCreated;
+import eventjobs.local.template.SamTemplate;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.FilterRule;
@@ -14,6 +15,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -31,34 +34,49 @@ import java.util.Optional;
  * (moto writes {@code /} in keys as {@code %2F}, times without a zone, no sequencer), and the
  * {@code s3:TestEvent} sent when a configuration is set is skipped. Thread-safe.
  */
-public final class BucketNotificationQueue implements AutoCloseable {
+final class BucketNotificationQueue implements EventSource {
 
     private static final JsonMapper JSON = JsonMapper.shared();
+    private static final String SOURCE = "s3-notifications";
 
     private final SqsClient sqs;
+    private final S3Client s3;
     private final String queueUrl;
+    private final S3Notifications notifications;
     private final Map<String, S3Notifications.Rule> byConfigurationId = new HashMap<>();
-    private final Thread poller;
+    private final InvocationLog log;
+    private final Clock clock;
+    private final Thread poller = Thread.ofVirtual().name(SOURCE).unstarted(this::poll);
     private volatile boolean running = true;
 
-    /** Sets every bucket's notification configuration to {@code notifications}' rules, and starts consuming. */
-    public BucketNotificationQueue(SqsClient sqs, S3Client s3, String queueName, S3Notifications notifications) {
+    /** Creates the queue that the buckets will notify. */
+    BucketNotificationQueue(SqsClient sqs, S3Client s3, String queueName, S3Notifications notifications, InvocationLog log,
+                            Clock clock) {
         this.sqs = sqs;
+        this.s3 = s3;
         this.queueUrl = sqs.createQueue(r -> r.queueName(queueName)).queueUrl();
+        this.notifications = notifications;
+        this.log = log;
+        this.clock = clock;
+        notifications.rules().forEach(rule -> byConfigurationId.put(rule.configurationId(), rule));
+    }
+
+    /** Sets every bucket's notification configuration to the rules, and starts consuming. */
+    @Override
+    public void start() {
         String queueArn = sqs.getQueueAttributes(r -> r.queueUrl(queueUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
                 .attributes().get(QueueAttributeName.QUEUE_ARN);
         Map<String, List<QueueConfiguration>> byBucket = new HashMap<>();
         for (S3Notifications.Rule rule : notifications.rules()) {
-            byConfigurationId.put(rule.configurationId(), rule);
             List<FilterRule> filters = new ArrayList<>();
-            if (!rule.event().prefix().isEmpty()) {
-                filters.add(FilterRule.builder().name("prefix").value(rule.event().prefix()).build());
+            if (!rule.filter().prefix().isEmpty()) {
+                filters.add(FilterRule.builder().name("prefix").value(rule.filter().prefix()).build());
             }
-            if (!rule.event().suffix().isEmpty()) {
-                filters.add(FilterRule.builder().name("suffix").value(rule.event().suffix()).build());
+            if (!rule.filter().suffix().isEmpty()) {
+                filters.add(FilterRule.builder().name("suffix").value(rule.filter().suffix()).build());
             }
             QueueConfiguration.Builder configuration = QueueConfiguration.builder().id(rule.configurationId())
-                    .queueArn(queueArn).eventsWithStrings(rule.event().events());
+                    .queueArn(queueArn).eventsWithStrings(rule.filter().events());
             if (!filters.isEmpty()) {
                 configuration.filter(f -> f.key(k -> k.filterRules(filters)));
             }
@@ -66,7 +84,7 @@ public final class BucketNotificationQueue implements AutoCloseable {
         }
         byBucket.forEach((bucket, configurations) -> s3.putBucketNotificationConfiguration(r -> r.bucket(bucket)
                 .notificationConfiguration(n -> n.queueConfigurations(configurations))));
-        poller = Thread.ofVirtual().name("s3-notifications").start(this::poll);
+        poller.start();
     }
 
     private void poll() {
@@ -77,7 +95,7 @@ public final class BucketNotificationQueue implements AutoCloseable {
                     try {
                         dispatch(message.body());
                     } catch (RuntimeException e) {
-                        System.err.println("eventjobs-local: an S3 notification could not be dispatched: " + e);
+                        log.problem(SOURCE, "a notification could not be dispatched and was dropped: " + e);
                     }
                     sqs.deleteMessage(r -> r.queueUrl(queueUrl).receiptHandle(message.receiptHandle()));
                 }
@@ -99,7 +117,7 @@ public final class BucketNotificationQueue implements AutoCloseable {
         try {
             event = JSON.readTree(body);
         } catch (JacksonException e) {
-            System.err.println("eventjobs-local: an S3 notification that is not JSON was dropped: " + body);
+            log.problem(SOURCE, "a notification that is not JSON was dropped: " + body);
             return;
         }
         if ("s3:TestEvent".equals(event.path("Event").asString(""))) {
@@ -108,13 +126,13 @@ public final class BucketNotificationQueue implements AutoCloseable {
         for (JsonNode record : event.path("Records")) {
             S3Notifications.Rule rule = byConfigurationId.get(record.at("/s3/configurationId").asString(""));
             if (rule != null) {
-                rule.deliver(normalize(record), record.path("awsRegion").asString("us-east-1"));
+                rule.deliver(normalize(record), record.path("awsRegion").asString(SamTemplate.REGION));
             }
         }
     }
 
     /** What the endpoint reported, with the key decoded and the time read in either form. */
-    static ObjectCreated normalize(JsonNode record) {
+    private ObjectCreated normalize(JsonNode record) {
         String encodedKey = record.at("/s3/object/key").asString("");
         String key = URLDecoder.decode(encodedKey, StandardCharsets.UTF_8);
         String eventName = record.path("eventName").asString("ObjectCreated:Put");
@@ -126,14 +144,14 @@ public final class BucketNotificationQueue implements AutoCloseable {
                 record.at("/requestParameters/sourceIPAddress").asString("127.0.0.1"));
     }
 
-    private static Instant time(String text) {
+    private Instant time(String text) {
         try {
             return Instant.parse(text);
         } catch (DateTimeParseException noZone) {
             try {
                 return LocalDateTime.parse(text).toInstant(ZoneOffset.UTC);
             } catch (DateTimeParseException unreadable) {
-                return Instant.now();
+                return clock.instant();
             }
         }
     }
@@ -142,7 +160,9 @@ public final class BucketNotificationQueue implements AutoCloseable {
     public void close() {
         running = false;
         try {
-            poller.join(java.time.Duration.ofSeconds(3));
+            if (poller.isAlive()) {
+                poller.join(Duration.ofSeconds(3));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

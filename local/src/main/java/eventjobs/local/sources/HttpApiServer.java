@@ -3,8 +3,10 @@ package eventjobs.local.sources;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import eventjobs.local.aws.EmbeddedAws;
 import eventjobs.local.runtime.FunctionPool;
 import eventjobs.local.runtime.InvocationResult;
+import eventjobs.local.template.EventProperties;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -12,10 +14,13 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -38,33 +43,65 @@ import java.util.concurrent.Executors;
  * Function answers are mapped back the way each API type does; a malformed answer is a 502.
  * Authorization is not enforced. Thread-safe.
  */
-public final class HttpApiServer implements AutoCloseable {
+public final class HttpApiServer implements EventSource {
+
+    /** API events ({@code Type: HttpApi} and {@code Type: Api}): every route on one server, on the API port. */
+    static final EventSource.Kind<Route> KIND = new EventSource.Kind<>(Route::read, HttpApiServer::create);
 
     private static final JsonMapper JSON = JsonMapper.shared();
     private static final DateTimeFormatter REQUEST_TIME =
             DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT).withZone(ZoneOffset.UTC);
 
+    /** A route of an HTTP API (payload 2.0) or a REST API (payload 1.0). */
+    record Route(String name, boolean httpApi, String method, String path) implements EventSource.Event {
+        static Route read(EventProperties properties) {
+            return new Route(properties.name(), properties.type().equals("HttpApi"),
+                    properties.string("Method", "ANY").toUpperCase(Locale.ROOT), properties.string("Path", "/{proxy+}"));
+        }
+    }
+
     private final HttpServer server;
     private final List<HttpRoute> routes = new ArrayList<>();
     private final InvocationLog log;
+    private final Clock clock;
 
-    public HttpApiServer(int port, InvocationLog log) throws IOException {
+    HttpApiServer(int port, InvocationLog log, Clock clock) throws IOException {
         this.log = log;
+        this.clock = clock;
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 256);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", this::handle);
     }
 
-    /** Adds a route; call before {@link #start()}. */
-    public HttpApiServer route(String method, String path, boolean httpApi, FunctionPool function) {
-        routes.add(HttpRoute.of(method, path, httpApi, function));
-        routes.sort(Comparator.comparingInt(HttpRoute::specificity).reversed());
-        return this;
+    private static EventSource create(List<Subscription<Route>> routes, Context context) {
+        int port = switch (context.apiPort()) {
+            case Port.None none -> -1;
+            case Port.AnyFree any -> 0;
+            case Port.Fixed fixed -> fixed.number();
+        };
+        if (port < 0) {
+            return EventSource.all(List.of());
+        }
+        try {
+            HttpApiServer server = new HttpApiServer(port, context.log(), context.clock());
+            routes.forEach(r -> server.route(r.event().method(), r.event().path(), r.event().httpApi(), r.function().pool()));
+            return server;
+        } catch (BindException e) {
+            throw new EmbeddedAws.PortInUse(port);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open port " + port + " for the HTTP API", e);
+        }
     }
 
-    public HttpApiServer start() {
+    /** Adds a route; call before {@link #start()}. */
+    void route(String method, String path, boolean httpApi, FunctionPool function) {
+        routes.add(HttpRoute.of(method, path, httpApi, function));
+        routes.sort(Comparator.comparingInt(HttpRoute::specificity).reversed());
+    }
+
+    @Override
+    public void start() {
         server.start();
-        return this;
     }
 
     public int port() {
@@ -104,7 +141,7 @@ public final class HttpApiServer implements AutoCloseable {
         send(exchange, response.status(), response.headers(), response.body());
     }
 
-    private static ObjectNode v2Event(HttpExchange exchange, HttpRoute route, Map<String, String> pathParameters, byte[] body) {
+    private ObjectNode v2Event(HttpExchange exchange, HttpRoute route, Map<String, String> pathParameters, byte[] body) {
         ObjectNode event = JSON.createObjectNode();
         String rawPath = exchange.getRequestURI().getRawPath();
         String rawQuery = exchange.getRequestURI().getRawQuery();
@@ -145,7 +182,7 @@ public final class HttpApiServer implements AutoCloseable {
         http.put("protocol", exchange.getProtocol());
         http.put("sourceIp", exchange.getRemoteAddress().getAddress().getHostAddress());
         http.put("userAgent", Optional.ofNullable(exchange.getRequestHeaders().getFirst("User-Agent")).orElse(""));
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         context.put("requestId", UUID.randomUUID().toString());
         context.put("routeKey", route.routeKey());
         context.put("stage", "$default");
@@ -155,7 +192,7 @@ public final class HttpApiServer implements AutoCloseable {
         return event;
     }
 
-    private static ObjectNode v1Event(HttpExchange exchange, HttpRoute route, Map<String, String> pathParameters, byte[] body) {
+    private ObjectNode v1Event(HttpExchange exchange, HttpRoute route, Map<String, String> pathParameters, byte[] body) {
         ObjectNode event = JSON.createObjectNode();
         String path = exchange.getRequestURI().getPath();
         event.put("resource", route.pathTemplate());
@@ -197,7 +234,7 @@ public final class HttpApiServer implements AutoCloseable {
         context.put("stage", "Prod");
         context.put("protocol", exchange.getProtocol());
         context.put("requestId", UUID.randomUUID().toString());
-        context.put("requestTimeEpoch", Instant.now().toEpochMilli());
+        context.put("requestTimeEpoch", clock.instant().toEpochMilli());
         ObjectNode identity = context.putObject("identity");
         identity.put("sourceIp", exchange.getRemoteAddress().getAddress().getHostAddress());
         identity.put("userAgent", Optional.ofNullable(exchange.getRequestHeaders().getFirst("User-Agent")).orElse(""));

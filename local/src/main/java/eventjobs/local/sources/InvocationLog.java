@@ -2,40 +2,79 @@ package eventjobs.local.sources;
 
 import eventjobs.local.runtime.InvocationResult;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 import java.io.PrintStream;
 import java.util.Locale;
 
-/** One line per invocation: function, trigger, duration, init duration when cold, outcome. */
+/**
+ * What the runtime did, one line each: every invocation (function, trigger, duration, init
+ * duration when cold, outcome) and every problem it met on the way (a record it had to drop, a
+ * notification it could not deliver, a poller error). Implementations are thread-safe.
+ */
 public interface InvocationLog {
 
     void invoked(String function, String trigger, InvocationResult result, String detail);
 
+    /**
+     * Something went wrong outside a function: the runtime carries on, but an event may be lost.
+     *
+     * @param source  where it happened: a trigger ({@code sqs:queue}), a function, a destination
+     * @param message what happened and what became of the event
+     */
+    void problem(String source, String message);
+
     static InvocationLog text(PrintStream out) {
-        return (function, trigger, result, detail) -> out.println(String.format(Locale.ROOT, "%s %s %d ms%s %s%s",
-                function, trigger, result.duration().toMillis(),
-                result.initDuration().map(d -> " (init " + d.toMillis() + " ms)").orElse(""),
-                result.succeeded() ? "ok" : result.outcome().name().toLowerCase(Locale.ROOT).replace('_', ' ')
-                        + result.errorType().map(t -> " " + t).orElse(""),
-                detail.isEmpty() ? "" : " " + detail));
+        return new InvocationLog() {
+            @Override
+            public void invoked(String function, String trigger, InvocationResult result, String detail) {
+                out.println(String.format(Locale.ROOT, "%s %s %d ms%s %s%s",
+                        function, trigger, result.duration().toMillis(),
+                        result.initDuration().map(d -> " (init " + d.toMillis() + " ms)").orElse(""),
+                        result.succeeded() ? "ok" : result.outcome().name().toLowerCase(Locale.ROOT).replace('_', ' ')
+                                + result.errorType().map(t -> " " + t).orElse(""),
+                        detail.isEmpty() ? "" : " " + detail));
+            }
+
+            @Override
+            public void problem(String source, String message) {
+                out.println(source + " problem: " + message);
+            }
+        };
     }
 
     static InvocationLog json(PrintStream out) {
         JsonMapper json = JsonMapper.shared();
-        return (function, trigger, result, detail) -> {
-            var line = json.createObjectNode().put("function", function).put("trigger", trigger)
-                    .put("durationMs", result.duration().toMillis())
-                    .put("outcome", result.outcome().name());
-            result.initDuration().ifPresent(d -> line.put("initDurationMs", d.toMillis()));
-            result.errorType().ifPresent(t -> line.put("errorType", t));
-            if (!detail.isEmpty()) {
-                line.put("detail", detail);
+        return new InvocationLog() {
+            @Override
+            public void invoked(String function, String trigger, InvocationResult result, String detail) {
+                ObjectNode line = json.createObjectNode().put("function", function).put("trigger", trigger)
+                        .put("durationMs", result.duration().toMillis())
+                        .put("outcome", result.outcome().name());
+                result.initDuration().ifPresent(d -> line.put("initDurationMs", d.toMillis()));
+                result.errorType().ifPresent(t -> line.put("errorType", t));
+                if (!detail.isEmpty()) {
+                    line.put("detail", detail);
+                }
+                out.println(json.writeValueAsString(line));
             }
-            out.println(json.writeValueAsString(line));
+
+            @Override
+            public void problem(String source, String message) {
+                out.println(json.writeValueAsString(json.createObjectNode().put("source", source).put("problem", message)));
+            }
         };
     }
 
     static InvocationLog discard() {
-        return (function, trigger, result, detail) -> { };
+        return new InvocationLog() {
+            @Override
+            public void invoked(String function, String trigger, InvocationResult result, String detail) {
+            }
+
+            @Override
+            public void problem(String source, String message) {
+            }
+        };
     }
 }

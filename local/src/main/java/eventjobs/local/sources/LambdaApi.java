@@ -28,20 +28,18 @@ import java.util.regex.Pattern;
  */
 public final class LambdaApi implements AutoCloseable {
 
-    /** A function of the template, found by the name a caller used. */
-    public interface Target {
-        InvocationResult invoke(byte[] payload);
-
-        String submit(byte[] payload, String trigger);
-    }
-
     private static final Pattern PATH = Pattern.compile("^/2015-03-31/functions/([^/]+)/invocations$");
 
     private final HttpServer server;
-    private final Function<String, Optional<Target>> functions;
+    private final Function<String, Optional<FunctionTarget>> functions;
     private final InvocationLog log;
 
-    public LambdaApi(int port, Function<String, Optional<Target>> functions, InvocationLog log) throws IOException {
+    /**
+     * Listens on {@code port} (0: any free one) of the loopback interface.
+     *
+     * @param functions the function of the template with a name, if any
+     */
+    public LambdaApi(int port, Function<String, Optional<FunctionTarget>> functions, InvocationLog log) throws IOException {
         this.functions = functions;
         this.log = log;
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
@@ -73,7 +71,7 @@ public final class LambdaApi implements AutoCloseable {
                 return;
             }
             String reference = URLDecoder.decode(matcher.group(1), StandardCharsets.UTF_8);
-            Optional<Target> target = functions.apply(functionName(reference));
+            Optional<FunctionTarget> target = functions.apply(functionName(reference));
             if (target.isEmpty()) {
                 error(exchange, 404, "ResourceNotFoundException", "Function not found: " + reference);
                 return;
@@ -83,14 +81,14 @@ public final class LambdaApi implements AutoCloseable {
             exchange.getResponseHeaders().add("X-Amz-Executed-Version", "$LATEST");
             switch (type) {
                 case "Event" -> {
-                    String requestId = target.get().submit(payload.length == 0 ? "{}".getBytes(StandardCharsets.UTF_8) : payload,
+                    String requestId = target.get().async().submit(payload.length == 0 ? "{}".getBytes(StandardCharsets.UTF_8) : payload,
                             "lambda:invoke-async");
                     exchange.getResponseHeaders().add("X-Amzn-RequestId", requestId);
                     exchange.sendResponseHeaders(202, -1);
                 }
                 case "DryRun" -> exchange.sendResponseHeaders(204, -1);
                 case "RequestResponse" -> {
-                    InvocationResult result = target.get().invoke(payload.length == 0 ? "{}".getBytes(StandardCharsets.UTF_8) : payload);
+                    InvocationResult result = target.get().pool().invoke(payload.length == 0 ? "{}".getBytes(StandardCharsets.UTF_8) : payload);
                     log.invoked(functionName(reference), "lambda:invoke", result, "");
                     if (!result.succeeded()) {
                         exchange.getResponseHeaders().add("X-Amz-Function-Error", "Unhandled");

@@ -1,25 +1,50 @@
 package eventjobs.local.sources;
 
+import eventjobs.local.aws.EmbeddedAws;
 import eventjobs.local.aws.ObjectCreated;
-import eventjobs.local.template.Specs;
+import eventjobs.local.template.EventProperties;
+import eventjobs.local.template.SamTemplate;
 
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
  * Bucket notifications as S3 applies them: for each created object, every configuration of
  * its bucket whose event pattern and key prefix and suffix match invokes its function
- * asynchronously with the S3 event. Thread-safe once built.
+ * asynchronously with the S3 event. On the embedded endpoint objects are seen as they are
+ * written; on another endpoint its own bucket notifications carry them
+ * ({@link BucketNotificationQueue}). Thread-safe once built.
  */
-public final class S3Notifications implements Consumer<ObjectCreated> {
+final class S3Notifications implements Consumer<ObjectCreated> {
 
-    /** One notification configuration: objects of a bucket matching an event go to a function. */
-    public record Rule(String bucket, Specs.S3Event event, String functionId, AsyncInvoker invoker) {
+    /** S3 events ({@code Type: S3}): one set of notification configurations for all buckets. */
+    static final EventSource.Kind<Filter> KIND = new EventSource.Kind<>(Filter::read, S3Notifications::create);
+
+    /** S3 object notifications for a bucket, filtered by key prefix and suffix. */
+    record Filter(String name, String bucketLogicalId, List<String> events, String prefix, String suffix)
+            implements EventSource.Event {
+
+        static Filter read(EventProperties properties) {
+            String prefix = "";
+            String suffix = "";
+            for (EventProperties rule : properties.nested("Filter").nested("S3Key").entries("Rules")) {
+                switch (rule.string("Name", "").toLowerCase(Locale.ROOT)) {
+                    case "prefix" -> prefix = rule.string("Value", "");
+                    case "suffix" -> suffix = rule.string("Value", "");
+                    default -> throw rule.error("Name", "must be prefix or suffix, was " + rule.string("Name", ""));
+                }
+            }
+            return new Filter(properties.name(), properties.bucket("Bucket"), properties.strings("Events"), prefix, suffix);
+        }
+    }
+
+    /** One notification configuration: objects of a bucket matching a filter go to a function. */
+    record Rule(String bucket, Filter filter, String functionId, AsyncInvoker invoker) {
 
         /** The configuration's id, as the S3 event carries it. */
-        public String configurationId() {
-            return functionId + event.name();
+        String configurationId() {
+            return functionId + filter.name();
         }
 
         void deliver(ObjectCreated created, String region) {
@@ -27,37 +52,54 @@ public final class S3Notifications implements Consumer<ObjectCreated> {
         }
     }
 
-    private final List<Rule> rules = new ArrayList<>();
+    private final List<Rule> rules;
 
-    /** Adds a configuration: objects of {@code bucket} matching {@code event} go to {@code invoker}. */
-    public S3Notifications add(String bucket, Specs.S3Event event, String functionId, AsyncInvoker invoker) {
-        rules.add(new Rule(bucket, event, functionId, invoker));
-        return this;
+    S3Notifications(List<Rule> rules) {
+        this.rules = List.copyOf(rules);
     }
 
-    public boolean isEmpty() {
-        return rules.isEmpty();
+    private static EventSource create(List<EventSource.Subscription<Filter>> filters, EventSource.Context context) {
+        S3Notifications notifications = new S3Notifications(filters.stream().map(f -> new Rule(
+                context.template().bucket(f.event().bucketLogicalId()).orElseThrow().name(), f.event(),
+                f.function().logicalId(), f.function().async())).toList());
+        return context.aws().embedded()
+                ? new Embedded(context.aws(), notifications)
+                : new BucketNotificationQueue(context.sqs(), context.s3(), context.template().stackName() + "-s3-notifications",
+                        notifications, context.log(), context.clock());
     }
 
-    public List<Rule> rules() {
-        return List.copyOf(rules);
+    List<Rule> rules() {
+        return rules;
     }
 
     @Override
     public void accept(ObjectCreated created) {
         for (Rule rule : rules) {
-            if (rule.bucket().equals(created.bucket()) && matches(rule.event(), created)) {
-                rule.deliver(created, "us-east-1");
+            if (rule.bucket().equals(created.bucket()) && matches(rule.filter(), created)) {
+                rule.deliver(created, SamTemplate.REGION);
             }
         }
     }
 
-    static boolean matches(Specs.S3Event event, ObjectCreated created) {
+    static boolean matches(Filter filter, ObjectCreated created) {
         // S3 matches filters against the key as stored, and event types like s3:ObjectCreated:*
-        boolean type = event.events().stream().anyMatch(pattern -> {
+        boolean type = filter.events().stream().anyMatch(pattern -> {
             String name = "s3:" + created.eventName();
             return pattern.endsWith("*") ? name.startsWith(pattern.substring(0, pattern.length() - 1)) : name.equals(pattern);
         });
-        return type && created.key().startsWith(event.prefix()) && created.key().endsWith(event.suffix());
+        return type && created.key().startsWith(filter.prefix()) && created.key().endsWith(filter.suffix());
+    }
+
+    /** The embedded endpoint tells of each object it stores. */
+    private record Embedded(EmbeddedAws aws, S3Notifications notifications) implements EventSource {
+        @Override
+        public void start() {
+            aws.onObjectCreated(notifications);
+        }
+
+        @Override
+        public void close() {
+            aws.onObjectCreated(created -> { });
+        }
     }
 }

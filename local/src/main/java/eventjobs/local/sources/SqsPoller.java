@@ -2,6 +2,8 @@ package eventjobs.local.sources;
 
 import eventjobs.local.runtime.FunctionPool;
 import eventjobs.local.runtime.InvocationResult;
+import eventjobs.local.template.EventProperties;
+import eventjobs.local.template.SamTemplate;
 import eventjobs.local.template.Specs;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -9,12 +11,16 @@ import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 /**
@@ -28,43 +34,69 @@ import java.util.stream.Collectors;
  * {@value #DEFAULT_CONCURRENCY}); a poller that finds the queue empty stops while others run.
  * Thread-safe; {@link #close()} stops the pollers.
  */
-public final class SqsPoller implements AutoCloseable {
+final class SqsPoller implements EventSource {
+
+    /** SQS events ({@code Type: SQS}): one poller per mapping. */
+    static final EventSource.Kind<Mapping> KIND = new EventSource.Kind<>(Mapping::read, SqsPoller::create);
 
     /** How many batches Lambda processes at once for a queue when the mapping sets no limit. */
     private static final int DEFAULT_CONCURRENCY = 5;
 
+    /** An SQS event source mapping (<a href="https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html">AWS docs</a>). */
+    record Mapping(String name, String queueLogicalId, int batchSize, Duration batchingWindow,
+                   boolean reportBatchItemFailures, OptionalInt maximumConcurrency, boolean enabled)
+            implements EventSource.Event {
+
+        static Mapping read(EventProperties properties) {
+            return new Mapping(properties.name(), properties.queue("Queue"), properties.integer("BatchSize", 10),
+                    Duration.ofSeconds(properties.integer("MaximumBatchingWindowInSeconds", 0)),
+                    properties.strings("FunctionResponseTypes").contains("ReportBatchItemFailures"),
+                    properties.nested("ScalingConfig").integer("MaximumConcurrency"), properties.flag("Enabled", true));
+        }
+    }
+
     private final SqsClient sqs;
-    private final Specs.SqsEvent mapping;
+    private final Mapping mapping;
     private final String queueUrl;
     private final String queueArn;
     private final String queueName;
     private final FunctionPool function;
     private final InvocationLog log;
-    private final List<Thread> pollers = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
-    private int maxPollers;
+    private final Clock clock;
+    private final List<Thread> pollers = new CopyOnWriteArrayList<>();
+    private final AtomicInteger active = new AtomicInteger();
+    private final int maxPollers;
     private volatile boolean running = true;
 
-    public SqsPoller(SqsClient sqs, Specs.SqsEvent mapping, String queueUrl, String queueArn, FunctionPool function,
-                     InvocationLog log) {
+    SqsPoller(SqsClient sqs, Mapping mapping, Specs.Queue queue, String queueUrl, FunctionPool function,
+              InvocationLog log, Clock clock) {
         this.sqs = sqs;
         this.mapping = mapping;
         this.queueUrl = queueUrl;
-        this.queueArn = queueArn;
-        this.queueName = queueArn.substring(queueArn.lastIndexOf(':') + 1);
+        this.queueArn = queue.arn();
+        this.queueName = queue.name();
         this.function = function;
         this.log = log;
+        this.clock = clock;
+        this.maxPollers = Math.min(mapping.maximumConcurrency().orElse(DEFAULT_CONCURRENCY), function.config().maxInstances());
+    }
+
+    private static EventSource create(List<Subscription<Mapping>> mappings, Context context) {
+        return EventSource.all(mappings.stream().map(m -> {
+            Specs.Queue queue = context.template().queue(m.event().queueLogicalId()).orElseThrow();
+            return new SqsPoller(context.sqs(), m.event(), queue, context.template().queueUrl(queue.logicalId()),
+                    m.function().pool(), context.log(), context.clock());
+        }).toList());
     }
 
     /** Starts the pollers; a disabled mapping (Enabled: false) starts none. */
-    public SqsPoller start() {
+    @Override
+    public void start() {
         if (!mapping.enabled()) {
-            return this;
+            return;
         }
-        maxPollers = Math.min(mapping.maximumConcurrency().orElse(DEFAULT_CONCURRENCY), function.config().maxInstances());
         active.set(1);
         spawn();
-        return this;
     }
 
     private void spawn() {
@@ -96,8 +128,8 @@ public final class SqsPoller implements AutoCloseable {
                 }
             } catch (RuntimeException e) {
                 // never let one bad batch end the mapping: its messages come back after the visibility timeout
-                System.err.println("eventjobs-local: SQS mapping of " + queueName + " to " + function.config().name()
-                        + " failed on a batch and goes on: " + e);
+                log.problem("sqs:" + queueName, "the mapping to " + function.config().name()
+                        + " failed on a batch and goes on (its messages return after the visibility timeout): " + e);
                 sleep(Duration.ofSeconds(1));
             }
         }
@@ -112,7 +144,7 @@ public final class SqsPoller implements AutoCloseable {
                 // a short long-poll, so that close() is never kept waiting long
                 waitSeconds = 2;
             } else {
-                long left = Duration.between(Instant.now(), windowEnd).toMillis();
+                long left = Duration.between(clock.instant(), windowEnd).toMillis();
                 if (left <= 0) {
                     break;
                 }
@@ -127,7 +159,7 @@ public final class SqsPoller implements AutoCloseable {
                 if (received.isEmpty()) {
                     return batch;
                 }
-                windowEnd = Instant.now().plus(mapping.batchingWindow());
+                windowEnd = clock.instant().plus(mapping.batchingWindow());
             }
             batch.addAll(received);
             if (mapping.batchingWindow().isZero()) {
@@ -138,7 +170,7 @@ public final class SqsPoller implements AutoCloseable {
     }
 
     private void process(List<Message> batch) {
-        byte[] event = SqsEventJson.event(batch, queueArn, "us-east-1");
+        byte[] event = SqsEventJson.event(batch, queueArn, SamTemplate.REGION);
         InvocationResult result = function.invoke(event);
         Set<String> ids = batch.stream().map(Message::messageId).collect(Collectors.toSet());
         List<Message> done;

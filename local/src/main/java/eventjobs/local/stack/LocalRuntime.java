@@ -6,12 +6,13 @@ import eventjobs.local.runtime.FunctionLogs;
 import eventjobs.local.runtime.FunctionPool;
 import eventjobs.local.runtime.InvocationResult;
 import eventjobs.local.sources.AsyncInvoker;
-import eventjobs.local.sources.BucketNotificationQueue;
+import eventjobs.local.sources.EventSource;
+import eventjobs.local.sources.EventSources;
+import eventjobs.local.sources.FunctionTarget;
 import eventjobs.local.sources.HttpApiServer;
-import eventjobs.local.sources.LambdaApi;
-import eventjobs.local.sources.S3Notifications;
 import eventjobs.local.sources.InvocationLog;
-import eventjobs.local.sources.SqsPoller;
+import eventjobs.local.sources.LambdaApi;
+import eventjobs.local.sources.Port;
 import eventjobs.local.template.SamTemplate;
 import eventjobs.local.template.Specs;
 import eventjobs.local.template.TemplateException;
@@ -24,17 +25,22 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A template running on one machine: its resources created on an AWS endpoint, each function
- * behind a pool of local execution environments, and its triggers (SQS mappings, API routes)
- * driving them with Lambda's rules. Thread-safe; {@link #close()} stops everything it started.
+ * behind a pool of local execution environments, and its triggers (the {@link EventSources}:
+ * SQS mappings, S3 notifications, API routes) driving them with Lambda's rules. Thread-safe;
+ * {@link #close()} stops everything it started, the last started first.
  */
 public final class LocalRuntime implements AutoCloseable {
 
@@ -42,49 +48,148 @@ public final class LocalRuntime implements AutoCloseable {
     private static final int DEFAULT_MAX_INSTANCES = 10;
 
     /**
-     * @param apiPort   port of the HTTP API server; -1 for none (invoke only), 0 for any free one
-     * @param triggers  whether to run SQS pollers (false for a one-off invoke)
+     * How to run a template; made with {@link #builder(Path)}, which holds the defaults.
+     *
+     * @param apiPort        where the HTTP API of the template's routes listens
+     * @param triggers       whether the template's events drive its functions (false: invoke only)
+     * @param buildCommand   what builds a function's CodeUri when it is missing
+     * @param retryDelays    the waits before asynchronous retries
+     * @param stateDirectory where objects, items and queued messages are kept between runs, if anywhere
+     * @param clock          the time of pollers, retries and events
      */
     public record Options(Path template, String stackName, Map<String, String> parameters, Path workDirectory,
-                          int apiPort, boolean triggers, String buildCommand, AsyncInvoker.RetryDelays retryDelays,
-                          Optional<Path> stateDirectory) {
+                          Port apiPort, boolean triggers, String buildCommand, AsyncInvoker.RetryDelays retryDelays,
+                          Optional<Path> stateDirectory, Clock clock) {
 
-        public Options(Path template, String stackName, Map<String, String> parameters, Path workDirectory,
-                       int apiPort, boolean triggers, String buildCommand) {
-            this(template, stackName, parameters, workDirectory, apiPort, triggers, buildCommand,
-                    AsyncInvoker.RetryDelays.aws(), Optional.empty());
+        public static final String DEFAULT_STACK_NAME = "eventjobs";
+        public static final Path DEFAULT_WORK_DIRECTORY = Path.of(".eventjobs");
+        public static final String DEFAULT_BUILD_COMMAND = "make build";
+
+        public Options {
+            Objects.requireNonNull(template, "template");
+            parameters = Map.copyOf(parameters);
+            Objects.requireNonNull(apiPort, "apiPort");
         }
 
-        public Options(Path template, String stackName, Map<String, String> parameters, Path workDirectory,
-                       int apiPort, boolean triggers, String buildCommand, AsyncInvoker.RetryDelays retryDelays) {
-            this(template, stackName, parameters, workDirectory, apiPort, triggers, buildCommand, retryDelays, Optional.empty());
+        /** Options for {@code template} with every default: see {@link Builder}. */
+        public static Builder builder(Path template) {
+            return new Builder(template);
+        }
+
+        /** Options with named defaults; not thread-safe. */
+        public static final class Builder {
+            private final Path template;
+            private String stackName = DEFAULT_STACK_NAME;
+            private Map<String, String> parameters = Map.of();
+            private Path workDirectory = DEFAULT_WORK_DIRECTORY;
+            private Port apiPort = Port.anyFree();
+            private boolean triggers = true;
+            private String buildCommand = DEFAULT_BUILD_COMMAND;
+            private AsyncInvoker.RetryDelays retryDelays = AsyncInvoker.RetryDelays.aws();
+            private Optional<Path> stateDirectory = Optional.empty();
+            private Clock clock = Clock.systemUTC();
+
+            private Builder(Path template) {
+                this.template = template;
+            }
+
+            /** Prefix of physical names; default {@value #DEFAULT_STACK_NAME}. */
+            public Builder stackName(String stackName) {
+                this.stackName = stackName;
+                return this;
+            }
+
+            /** Template parameter values, as {@code --parameter-overrides}; default none. */
+            public Builder parameters(Map<String, String> parameters) {
+                this.parameters = parameters;
+                return this;
+            }
+
+            /** Where functions are unpacked; default {@code .eventjobs}. */
+            public Builder workDirectory(Path workDirectory) {
+                this.workDirectory = workDirectory;
+                return this;
+            }
+
+            /** Port of the HTTP API; default any free one. */
+            public Builder apiPort(Port apiPort) {
+                this.apiPort = apiPort;
+                return this;
+            }
+
+            /** Whether events drive functions; default true, false to only invoke. */
+            public Builder triggers(boolean triggers) {
+                this.triggers = triggers;
+                return this;
+            }
+
+            /** What builds missing function packages; default {@value #DEFAULT_BUILD_COMMAND}. */
+            public Builder buildCommand(String buildCommand) {
+                this.buildCommand = buildCommand;
+                return this;
+            }
+
+            /** Waits before asynchronous retries; default AWS's (about 1 and 2 minutes). */
+            public Builder retryDelays(AsyncInvoker.RetryDelays retryDelays) {
+                this.retryDelays = retryDelays;
+                return this;
+            }
+
+            /** Keeps state here between runs; default nowhere (every start is empty). */
+            public Builder stateDirectory(Path stateDirectory) {
+                this.stateDirectory = Optional.of(stateDirectory);
+                return this;
+            }
+
+            /** Time for pollers, retries and events; default the system clock in UTC. */
+            public Builder clock(Clock clock) {
+                this.clock = clock;
+                return this;
+            }
+
+            public Options build() {
+                return new Options(template, stackName, parameters, workDirectory, apiPort, triggers, buildCommand,
+                        retryDelays, stateDirectory, clock);
+            }
         }
     }
 
-    private final SamTemplate template;
     private final EmbeddedAws aws;
+    private final InvocationLog log;
+    /** What close() stops, the last started first. */
+    private final Deque<AutoCloseable> running = new ArrayDeque<>();
+    private final Map<String, FunctionTarget> functions = new ConcurrentHashMap<>();
+    private final Map<String, String> logicalIdByName = new ConcurrentHashMap<>();
     private final SqsClient sqs;
     private final DynamoDbClient dynamo;
     private final S3Client s3;
-    private final Map<String, FunctionPool> pools = new LinkedHashMap<>();
-    private final Map<String, AsyncInvoker> asyncInvokers = new LinkedHashMap<>();
-    private final Map<String, String> logicalIdByName = new HashMap<>();
-    private LambdaApi lambdaApi;
-    private BucketNotificationQueue bucketNotifications;
-    private Optional<StateSnapshot> snapshot = Optional.empty();
-    private boolean started;
-    private final List<SqsPoller> pollers = new ArrayList<>();
-    private HttpApiServer api;
+    private final SamTemplate template;
+    private final LambdaApi lambdaApi;
+    private final List<EventSource> sources;
+    private volatile boolean started;
 
     private LocalRuntime(Options options, EmbeddedAws aws, FunctionLogs logs, InvocationLog log) {
         this.aws = aws;
-        this.template = SamTemplate.load(options.template(), options.stackName(), options.parameters());
-        template.sqsEndpoint(aws.endpoint().toString());
-        this.sqs = aws.sqs();
-        this.dynamo = aws.dynamoDb();
-        this.s3 = aws.s3();
+        this.log = log;
+        SamTemplate declared = SamTemplate.load(options.template(), options.stackName(), options.parameters());
+        List<EventSources.Trigger> triggers = EventSources.read(declared);
+        this.sqs = own(aws.sqs());
+        this.dynamo = own(aws.dynamoDb());
+        this.s3 = own(aws.s3());
         try {
-            run(options, logs, log);
+            this.template = declared.provisioned(new Provisioner(sqs, dynamo, s3).provision(declared));
+            options.stateDirectory().map(StateSnapshot::new).ifPresent(this::keep);
+            this.lambdaApi = own(lambdaApi());
+            aws.gateway().ifPresent(gateway -> gateway.route("lambda", lambdaApi.uri()));
+            for (Specs.Function function : template.functions()) {
+                functions.put(function.logicalId(), start(function, maxInstances(function, triggers), options, logs));
+                logicalIdByName.put(function.name(), function.logicalId());
+                logicalIdByName.put(function.logicalId(), function.logicalId());
+            }
+            this.sources = options.triggers() ? EventSources.create(triggers, functions::get, new EventSource.Context(
+                    template, aws, sqs, s3, log, options.clock(), options.apiPort())) : List.of();
+            sources.forEach(this::own);
+            sources.forEach(EventSource::start);
             started = true;
         } catch (RuntimeException e) {
             close();
@@ -92,108 +197,62 @@ public final class LocalRuntime implements AutoCloseable {
         }
     }
 
-    private void run(Options options, FunctionLogs logs, InvocationLog log) {
-        new Provisioner(sqs, dynamo, s3).provision(template);
-        snapshot = options.stateDirectory().map(StateSnapshot::new);
-        snapshot.ifPresent(state -> state.restore(template, sqs, dynamo));
-        Path workDirectory = options.workDirectory().toAbsolutePath().normalize();
-        try {
-            this.lambdaApi = new LambdaApi(0, this::target, log);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot open a port for the Lambda Invoke API", e);
-        }
-        aws.gateway().ifPresent(gateway -> gateway.route("lambda", lambdaApi.uri()));
-        for (Specs.Function function : template.functions()) {
-            if (!function.runtime().startsWith("java")) {
-                throw new TemplateException(options.template() + ": Resources." + function.logicalId()
-                        + ".Properties.Runtime " + function.runtime() + " is not supported locally (Java runtimes are)");
-            }
-            Path code = FunctionCode.unpack(function, workDirectory, options.buildCommand());
-            Map<String, String> environment = new HashMap<>(function.environment());
-            environment.putAll(aws.clientEnvironment());
-            // peers are invoked through this runtime, whatever endpoint serves the other services
-            environment.put("AWS_ENDPOINT_URL_LAMBDA", lambdaApi.uri().toString());
-            FunctionConfig config = new FunctionConfig(function.name(), function.handler(), code, function.timeout(),
-                    function.memoryMb(), environment, maxInstances(function));
-            FunctionPool pool = new FunctionPool(config, workDirectory.resolve("runtime"), logs);
-            pools.put(function.logicalId(), pool);
-            logicalIdByName.put(function.name(), function.logicalId());
-            logicalIdByName.put(function.logicalId(), function.logicalId());
-            asyncInvokers.put(function.logicalId(), new AsyncInvoker(pool, function.async().orElseGet(AsyncInvoker::defaults),
-                    function.deadLetterTargetArn(), sqs, this::deliverToFunction, options.retryDelays(), log, Clock.systemUTC()));
-        }
-        if (options.triggers()) {
-            S3Notifications notifications = new S3Notifications();
-            Map<String, String> bucketNames = new HashMap<>();
-            template.buckets().forEach(b -> bucketNames.put(b.logicalId(), b.name()));
-            for (Specs.Function function : template.functions()) {
-                for (Specs.Event event : function.events()) {
-                    if (event instanceof Specs.S3Event s3Event) {
-                        notifications.add(bucketNames.get(s3Event.bucketLogicalId()), s3Event, function.logicalId(),
-                                asyncInvokers.get(function.logicalId()));
-                    }
-                }
-            }
-            if (aws.embedded()) {
-                aws.onObjectCreated(notifications);
-            } else if (!notifications.isEmpty()) {
-                bucketNotifications = new BucketNotificationQueue(sqs, s3, options.stackName() + "-s3-notifications", notifications);
-            }
-            Map<String, Specs.Queue> queues = new HashMap<>();
-            template.queues().forEach(q -> queues.put(q.logicalId(), q));
-            for (Specs.Function function : template.functions()) {
-                for (Specs.Event event : function.events()) {
-                    if (event instanceof Specs.SqsEvent mapping) {
-                        Specs.Queue queue = queues.get(mapping.queueLogicalId());
-                        String url = sqs.getQueueUrl(r -> r.queueName(queue.name())).queueUrl();
-                        String arn = "arn:aws:sqs:" + SamTemplate.REGION + ":" + SamTemplate.ACCOUNT + ":" + queue.name();
-                        pollers.add(new SqsPoller(sqs, mapping, url, arn, pools.get(function.logicalId()), log).start());
-                    }
-                }
-            }
-        }
-        this.api = options.apiPort() < 0 ? null : api(options.apiPort(), log);
-    }
-
     /** Loads, provisions and starts; on failure stops what it started and rethrows. */
     public static LocalRuntime start(Options options, EmbeddedAws aws, FunctionLogs logs, InvocationLog log) {
         return new LocalRuntime(options, aws, logs, log);
     }
 
-    private HttpApiServer api(int port, InvocationLog log) {
-        try {
-            HttpApiServer server = new HttpApiServer(port, log);
-            boolean any = false;
-            for (Specs.Function function : template.functions()) {
-                for (Specs.Event event : function.events()) {
-                    if (event instanceof Specs.HttpEvent http) {
-                        server.route(http.method(), http.path(), http.httpApi(), pools.get(function.logicalId()));
-                        any = true;
-                    }
-                }
+    private synchronized <T extends AutoCloseable> T own(T resource) {
+        running.push(resource);
+        return resource;
+    }
+
+    /** Restores the state now, and saves it when the runtime stops (after its sources, before its functions). */
+    private void keep(StateSnapshot snapshot) {
+        snapshot.restore(template, sqs, dynamo);
+        own(() -> {
+            if (started) {
+                snapshot.save(template, sqs, dynamo);
             }
-            return any ? server.start() : closeAndNull(server);
-        } catch (java.net.BindException e) {
-            throw new EmbeddedAws.PortInUse(port);
+        });
+    }
+
+    private LambdaApi lambdaApi() {
+        try {
+            return new LambdaApi(0, this::function, log);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException("cannot open a port for the Lambda Invoke API", e);
         }
     }
 
-    private static HttpApiServer closeAndNull(HttpApiServer server) {
-        server.close();
-        return null;
+    private FunctionTarget start(Specs.Function function, int maxInstances, Options options, FunctionLogs logs) {
+        if (!function.runtime().startsWith("java")) {
+            throw new TemplateException(options.template() + ": Resources." + function.logicalId()
+                    + ".Properties.Runtime " + function.runtime() + " is not supported locally (Java runtimes are)");
+        }
+        Path workDirectory = options.workDirectory().toAbsolutePath().normalize();
+        Path code = FunctionCode.unpack(function, workDirectory, options.buildCommand());
+        Map<String, String> environment = new HashMap<>(function.environment());
+        environment.putAll(aws.clientEnvironment());
+        // peers are invoked through this runtime, whatever endpoint serves the other services
+        environment.put("AWS_ENDPOINT_URL_LAMBDA", lambdaApi.uri().toString());
+        FunctionConfig config = new FunctionConfig(function.name(), function.handler(), code, function.timeout(),
+                function.memoryMb(), environment, maxInstances);
+        FunctionPool pool = own(new FunctionPool(config, workDirectory.resolve("runtime"), logs));
+        AsyncInvoker async = own(new AsyncInvoker(pool, function.async().orElseGet(AsyncInvoker::defaults),
+                function.deadLetterTargetArn(), sqs, this::deliverToFunction, options.retryDelays(), log, options.clock()));
+        return new FunctionTarget(function.logicalId(), pool, async);
     }
 
-    private static int maxInstances(Specs.Function function) {
+    private static int maxInstances(Specs.Function function, List<EventSources.Trigger> triggers) {
         if (function.reservedConcurrency().isPresent()) {
             return Math.max(1, function.reservedConcurrency().getAsInt());
         }
-        return function.events().stream()
-                .filter(Specs.SqsEvent.class::isInstance)
-                .map(Specs.SqsEvent.class::cast)
-                .filter(e -> e.maximumConcurrency().isPresent())
-                .mapToInt(e -> e.maximumConcurrency().getAsInt())
+        return triggers.stream()
+                .filter(trigger -> trigger.functionId().equals(function.logicalId()))
+                .map(trigger -> trigger.event().maximumConcurrency())
+                .filter(OptionalInt::isPresent)
+                .mapToInt(OptionalInt::getAsInt)
                 .max().orElse(DEFAULT_MAX_INSTANCES);
     }
 
@@ -205,44 +264,38 @@ public final class LocalRuntime implements AutoCloseable {
         return aws;
     }
 
-    /** The API server, when the template has routes. */
+    /** The API server, when the template has routes and an API port was given. */
     public Optional<HttpApiServer> api() {
-        return Optional.ofNullable(api);
+        return sources.stream().filter(HttpApiServer.class::isInstance).map(HttpApiServer.class::cast).findFirst();
     }
 
-    private Optional<LambdaApi.Target> target(String name) {
-        String logicalId = logicalIdByName.get(name);
-        if (logicalId == null) {
-            return Optional.empty();
-        }
-        FunctionPool pool = pools.get(logicalId);
-        AsyncInvoker async = asyncInvokers.get(logicalId);
-        return Optional.of(new LambdaApi.Target() {
-            @Override
-            public InvocationResult invoke(byte[] payload) {
-                return pool.invoke(payload);
-            }
-
-            @Override
-            public String submit(byte[] payload, String trigger) {
-                return async.submit(payload, trigger);
-            }
-        });
+    /** The function with this name or logical id. */
+    private Optional<FunctionTarget> function(String name) {
+        return Optional.ofNullable(logicalIdByName.get(name)).map(functions::get);
     }
 
     private void deliverToFunction(String arn, byte[] record) {
-        target(LambdaApi.functionName(arn)).ifPresentOrElse(t -> t.submit(record, "destination"),
-                () -> System.err.println("eventjobs-local: destination " + arn + " is not a function of the template; record dropped"));
+        function(LambdaApi.functionName(arn)).ifPresentOrElse(target -> target.async().submit(record, "destination"),
+                () -> log.problem("destination", arn + " is not a function of the template; record dropped"));
     }
 
     /** Invokes a function asynchronously (Event), with its retries and destinations; returns the request id. */
     public String invokeAsync(String logicalId, byte[] event) {
-        AsyncInvoker invoker = asyncInvokers.get(logicalId);
-        if (invoker == null) {
+        return target(logicalId).async().submit(event, "invoke-async");
+    }
+
+    /** Invokes a function synchronously (RequestResponse). */
+    public InvocationResult invoke(String logicalId, byte[] event) {
+        return target(logicalId).pool().invoke(event);
+    }
+
+    private FunctionTarget target(String logicalId) {
+        FunctionTarget target = functions.get(logicalId);
+        if (target == null) {
             throw new IllegalArgumentException("no function " + logicalId + " in " + template.file()
-                    + "; functions: " + String.join(", ", pools.keySet()));
+                    + "; functions: " + String.join(", ", template.functionIds()));
         }
-        return invoker.submit(event, "invoke-async");
+        return target;
     }
 
     /** The Lambda Invoke API of this runtime. */
@@ -250,40 +303,31 @@ public final class LocalRuntime implements AutoCloseable {
         return lambdaApi.uri();
     }
 
-    /** Invokes a function synchronously (RequestResponse). */
-    public InvocationResult invoke(String logicalId, byte[] event) {
-        FunctionPool pool = pools.get(logicalId);
-        if (pool == null) {
-            throw new IllegalArgumentException("no function " + logicalId + " in " + template.file()
-                    + "; functions: " + String.join(", ", pools.keySet()));
-        }
-        return pool.invoke(event);
-    }
-
+    /** The execution environments of each function, by logical id. */
     public Map<String, FunctionPool> functions() {
+        Map<String, FunctionPool> pools = new LinkedHashMap<>();
+        template.functions().forEach(f -> pools.put(f.logicalId(), functions.get(f.logicalId()).pool()));
         return pools;
     }
 
+    /** Stops everything this runtime started, the last started first; a failure to stop one does not keep the others running. */
     @Override
-    public void close() {
-        aws.onObjectCreated(created -> { });
-        if (bucketNotifications != null) {
-            bucketNotifications.close();
+    public synchronized void close() {
+        RuntimeException failure = null;
+        for (AutoCloseable resource = running.poll(); resource != null; resource = running.poll()) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                RuntimeException wrapped = e instanceof RuntimeException r ? r : new IllegalStateException(e);
+                if (failure == null) {
+                    failure = wrapped;
+                } else {
+                    failure.addSuppressed(wrapped);
+                }
+            }
         }
-        pollers.forEach(SqsPoller::close);
-        if (started) {
-            snapshot.ifPresent(state -> state.save(template, sqs, dynamo));
+        if (failure != null) {
+            throw failure;
         }
-        asyncInvokers.values().forEach(AsyncInvoker::close);
-        if (lambdaApi != null) {
-            lambdaApi.close();
-        }
-        if (api != null) {
-            api.close();
-        }
-        pools.values().forEach(FunctionPool::close);
-        sqs.close();
-        dynamo.close();
-        s3.close();
     }
 }

@@ -1,5 +1,6 @@
 package eventjobs.local.stack;
 
+import eventjobs.local.template.PhysicalIds;
 import eventjobs.local.template.SamTemplate;
 import eventjobs.local.template.Specs;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -39,9 +40,10 @@ public final class Provisioner {
         this.s3 = s3;
     }
 
-    /** Creates everything and tells the template the queue URLs the endpoint assigned. */
-    public void provision(SamTemplate template) {
+    /** Creates everything; returns the URLs the endpoint gave the queues, for {@link SamTemplate#provisioned}. */
+    public PhysicalIds provision(SamTemplate template) {
         List<Specs.Queue> queues = template.queues();
+        Map<String, String> queueUrls = new HashMap<>();
         // every queue first, then the attributes: a RedrivePolicy names a queue that must exist
         for (Specs.Queue queue : queues) {
             // FIFO settings can only be given at creation (ElasticMQ refuses them later)
@@ -51,14 +53,13 @@ public final class Provisioner {
                 Optional.ofNullable(queue.attributes().get(CONTENT_DEDUPLICATION)).ifPresent(v -> creation.put(CONTENT_DEDUPLICATION, v));
             }
             String url = sqs.createQueue(r -> r.queueName(queue.name()).attributesWithStrings(creation)).queueUrl();
-            template.queueUrl(queue.logicalId(), url);
+            queueUrls.put(queue.logicalId(), url);
         }
         for (Specs.Queue queue : queues) {
             Map<String, String> later = new HashMap<>(queue.attributes());
             later.remove(CONTENT_DEDUPLICATION);
             if (!later.isEmpty()) {
-                String url = sqs.getQueueUrl(r -> r.queueName(queue.name())).queueUrl();
-                sqs.setQueueAttributes(r -> r.queueUrl(url).attributesWithStrings(later));
+                sqs.setQueueAttributes(r -> r.queueUrl(queueUrls.get(queue.logicalId())).attributesWithStrings(later));
             }
         }
         template.tables().forEach(this::table);
@@ -69,6 +70,7 @@ public final class Provisioner {
                 // created by an earlier run
             }
         }
+        return new PhysicalIds(queueUrls);
     }
 
     private void table(Specs.Table table) {

@@ -36,7 +36,7 @@ public final class Redrive {
         Specs.Queue dlq = queues.stream().filter(q -> q.logicalId().equals(deadLetterQueue)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no queue " + deadLetterQueue + " in the template; queues: "
                         + queues.stream().map(Specs.Queue::logicalId).toList()));
-        String dlqArn = arn(dlq);
+        String dlqArn = dlq.arn();
         Specs.Queue source = queues.stream()
                 .filter(q -> q.attributes().getOrDefault("RedrivePolicy", "").contains("\"" + dlqArn + "\""))
                 .findFirst()
@@ -48,7 +48,7 @@ public final class Redrive {
         if (waiting == 0) {
             return new Result(dlq.logicalId(), source.logicalId(), 0);
         }
-        String handle = sqs.startMessageMoveTask(r -> r.sourceArn(dlqArn).destinationArn(arn(source))).taskHandle();
+        String handle = sqs.startMessageMoveTask(r -> r.sourceArn(dlqArn).destinationArn(source.arn())).taskHandle();
         Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
         while (Instant.now().isBefore(deadline)) {
             List<ListMessageMoveTasksResultEntry> tasks = sqs.listMessageMoveTasks(r -> r.sourceArn(dlqArn)).results();
@@ -68,9 +68,5 @@ public final class Redrive {
             }
         }
         throw new IllegalStateException("the message move task from " + dlq.logicalId() + " did not finish in 2 minutes");
-    }
-
-    private static String arn(Specs.Queue queue) {
-        return "arn:aws:sqs:" + SamTemplate.REGION + ":" + SamTemplate.ACCOUNT + ":" + queue.name();
     }
 }

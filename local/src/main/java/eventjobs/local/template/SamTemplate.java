@@ -20,8 +20,10 @@ import java.util.TreeSet;
  * A SAM template read the way CloudFormation would read the parts the local runtime uses:
  * Parameters (defaults and overrides), Conditions, Globals, Mappings, intrinsic functions, and
  * the queues, tables, buckets, APIs and functions in Resources. Physical names are
- * {@code <stack>-<LogicalId>} unless the template names the resource. What it does not run is
- * listed by {@link #unsupported()}, never dropped silently.
+ * {@code <stack>-<LogicalId>} unless the template names the resource. Everything is resolved once,
+ * when the template is loaded; {@link #provisioned(PhysicalIds)} gives the same template with the
+ * names an endpoint assigned. What it does not run is listed by {@link #notEmulated()}, never
+ * dropped silently. Immutable and thread-safe.
  */
 public final class SamTemplate {
 
@@ -49,18 +51,29 @@ public final class SamTemplate {
     private final Path file;
     private final Path root;
     private final String stackName;
+    private final Map<String, Object> document;
+    private final Map<String, String> overrides;
+    private final PhysicalIds physicalIds;
     private final Map<String, Object> resources;
     private final Map<String, Object> globals;
     private final Map<String, Object> conditionExpressions;
+    /** Filled while the template is resolved, in the constructor. */
     private final Map<String, Boolean> conditionValues = new HashMap<>();
     private final Intrinsics intrinsics;
-    private final Map<String, String> queueUrls = new HashMap<>();
-    private String sqsEndpoint = "http://localhost:4566";
+    private final List<Specs.Queue> queues;
+    private final List<Specs.Table> tables;
+    private final List<Specs.Bucket> buckets;
+    private final List<Specs.Function> functions;
+    private final NotEmulated notEmulated;
 
-    private SamTemplate(Path file, String stackName, Map<String, Object> document, Map<String, String> overrides) {
+    private SamTemplate(Path file, String stackName, Map<String, Object> document, Map<String, String> overrides,
+                        PhysicalIds physicalIds) {
         this.file = file;
         this.root = file.toAbsolutePath().getParent();
         this.stackName = stackName;
+        this.document = document;
+        this.overrides = Map.copyOf(overrides);
+        this.physicalIds = physicalIds;
         this.resources = map(document.get("Resources"), "Resources");
         if (resources.isEmpty()) {
             throw new TemplateException(file + ": Resources is missing or empty");
@@ -70,6 +83,11 @@ public final class SamTemplate {
         Map<String, Object> parameters = parameters(map(document.get("Parameters"), "Parameters"), overrides);
         this.intrinsics = new Intrinsics(parameters, map(document.get("Mappings"), "Mappings"), this::condition,
                 new Attributes());
+        this.queues = readQueues();
+        this.tables = readTables();
+        this.buckets = ids("AWS::S3::Bucket").stream().map(id -> new Specs.Bucket(id, bucketName(id))).toList();
+        this.functions = ids("AWS::Serverless::Function").stream().map(this::functionSpec).toList();
+        this.notEmulated = readNotEmulated();
     }
 
     /**
@@ -90,11 +108,13 @@ public final class SamTemplate {
             throw new TemplateException(file + ": a template is a YAML mapping with Resources");
         }
         @SuppressWarnings("unchecked")
-        SamTemplate template = new SamTemplate(file, stackName, (Map<String, Object>) document, overrides);
-        template.functions();
-        template.queues();
-        template.tables();
-        return template;
+        Map<String, Object> mapping = (Map<String, Object>) document;
+        return new SamTemplate(file, stackName, mapping, overrides, PhysicalIds.none());
+    }
+
+    /** This template with references to its resources resolved to the names an endpoint gave them. */
+    public SamTemplate provisioned(PhysicalIds ids) {
+        return new SamTemplate(file, stackName, document, overrides, ids);
     }
 
     public String stackName() {
@@ -105,18 +125,37 @@ public final class SamTemplate {
         return file;
     }
 
-    /** The endpoint functions reach SQS at; queue URLs are built on it. */
-    public void sqsEndpoint(String endpoint) {
-        this.sqsEndpoint = endpoint.replaceAll("/+$", "");
+    /** What of the template the local runtime does not emulate; empty when it runs all of it. */
+    public NotEmulated notEmulated() {
+        return notEmulated;
     }
 
-    /** Records the URL the endpoint gave a queue, for Ref and QueueUrl. */
-    public void queueUrl(String logicalId, String url) {
-        queueUrls.put(logicalId, url);
+    /** The URL of a queue of the template: the one the endpoint gave it once provisioned. */
+    public String queueUrl(String logicalId) {
+        Specs.Queue queue = queue(logicalId).orElseThrow(() -> new IllegalArgumentException("no queue " + logicalId + " in " + file));
+        return queueUrl(logicalId, queue.name());
     }
 
-    /** One line per thing in the template the local runtime does not emulate; empty when it runs all of it. */
-    public List<String> unsupported() {
+    /** The queue with this logical id. */
+    public Optional<Specs.Queue> queue(String logicalId) {
+        return queues.stream().filter(q -> q.logicalId().equals(logicalId)).findFirst();
+    }
+
+    /** The bucket with this logical id. */
+    public Optional<Specs.Bucket> bucket(String logicalId) {
+        return buckets.stream().filter(b -> b.logicalId().equals(logicalId)).findFirst();
+    }
+
+    private String queueUrl(String logicalId, String name) {
+        return physicalIds.queueUrl(logicalId).orElseGet(() -> PhysicalIds.DEFAULT_SQS_ENDPOINT + "/" + ACCOUNT + "/" + name);
+    }
+
+    /** An event's properties, for the event source that runs its type. */
+    public EventProperties read(Specs.Event event) {
+        return new EventProperties(this, event, event.path() + ".Properties", event.properties());
+    }
+
+    private NotEmulated readNotEmulated() {
         Set<String> lines = new TreeSet<>();
         Map<String, Set<String>> ignoredByProperty = new LinkedHashMap<>();
         for (Map.Entry<String, Object> entry : resources.entrySet()) {
@@ -153,10 +192,38 @@ public final class SamTemplate {
         }
         ignoredByProperty.forEach((property, owners) -> lines.add(property + " of " + String.join(", ", owners)
                 + (NO_LOCAL_EFFECT.contains(property) || !functionOwned(owners) ? ": no local effect" : ": ignored locally")));
-        return List.copyOf(lines);
+        return new NotEmulated(List.copyOf(lines));
     }
 
     public List<Specs.Queue> queues() {
+        return queues;
+    }
+
+    public List<Specs.Table> tables() {
+        return tables;
+    }
+
+    public List<Specs.Bucket> buckets() {
+        return buckets;
+    }
+
+    public List<Specs.Function> functions() {
+        return functions;
+    }
+
+    /** The function with this logical id. */
+    public Optional<Specs.Function> function(String logicalId) {
+        return functions.stream().filter(f -> f.logicalId().equals(logicalId)).findFirst();
+    }
+
+    /** The logical id of every function, for messages that list what exists. */
+    public Set<String> functionIds() {
+        Set<String> ids = new LinkedHashSet<>();
+        functions.forEach(f -> ids.add(f.logicalId()));
+        return ids;
+    }
+
+    private List<Specs.Queue> readQueues() {
         List<Specs.Queue> queues = new ArrayList<>();
         for (String id : ids("AWS::SQS::Queue")) {
             String path = "Resources." + id + ".Properties";
@@ -178,11 +245,11 @@ public final class SamTemplate {
             }
             queues.add(new Specs.Queue(id, queueName(id), attributes));
         }
-        return queues;
+        return List.copyOf(queues);
     }
 
     @SuppressWarnings("unchecked")
-    public List<Specs.Table> tables() {
+    private List<Specs.Table> readTables() {
         List<Specs.Table> tables = new ArrayList<>();
         for (String id : ids("AWS::DynamoDB::Table")) {
             String path = "Resources." + id + ".Properties";
@@ -202,24 +269,7 @@ public final class SamTemplate {
                     keys, (List<Map<String, Object>>) listOf(properties.get("GlobalSecondaryIndexes"), path + ".GlobalSecondaryIndexes"),
                     ttl, stream));
         }
-        return tables;
-    }
-
-    public List<Specs.Bucket> buckets() {
-        return ids("AWS::S3::Bucket").stream().map(id -> new Specs.Bucket(id, bucketName(id))).toList();
-    }
-
-    public List<Specs.Function> functions() {
-        List<Specs.Function> functions = new ArrayList<>();
-        for (String id : ids("AWS::Serverless::Function")) {
-            functions.add(functionSpec(id));
-        }
-        return functions;
-    }
-
-    /** The function with this logical id. */
-    public Optional<Specs.Function> function(String logicalId) {
-        return ids("AWS::Serverless::Function").contains(logicalId) ? Optional.of(functionSpec(logicalId)) : Optional.empty();
+        return List.copyOf(tables);
     }
 
     @SuppressWarnings("unchecked")
@@ -253,47 +303,7 @@ public final class SamTemplate {
     }
 
     private Specs.Event event(String name, Map<String, Object> event, String path) {
-        String type = String.valueOf(event.get("Type"));
-        Map<String, Object> properties = map(event.get("Properties"), path + ".Properties");
-        String where = path + ".Properties";
-        return switch (type) {
-            case "SQS" -> {
-                Object queue = properties.get("Queue");
-                String queueId = logicalIdOfArn(queue, "AWS::SQS::Queue", where + ".Queue");
-                boolean reportFailures = listOf(properties.get("FunctionResponseTypes"), where + ".FunctionResponseTypes")
-                        .contains("ReportBatchItemFailures");
-                OptionalInt maxConcurrency = properties.get("ScalingConfig") instanceof Map<?, ?> scaling
-                        && scaling.get("MaximumConcurrency") != null
-                        ? OptionalInt.of(Integer.parseInt(String.valueOf(scaling.get("MaximumConcurrency")))) : OptionalInt.empty();
-                yield new Specs.SqsEvent(name, queueId, integer(properties, "BatchSize", 10, where),
-                        Duration.ofSeconds(integer(properties, "MaximumBatchingWindowInSeconds", 0, where)),
-                        reportFailures, maxConcurrency, !Boolean.FALSE.equals(properties.get("Enabled")));
-            }
-            case "S3" -> {
-                String bucketId = logicalIdOfRef(properties.get("Bucket"), "AWS::S3::Bucket", where + ".Bucket");
-                List<String> s3Events = properties.get("Events") instanceof List<?> list
-                        ? list.stream().map(String::valueOf).toList() : List.of(String.valueOf(properties.get("Events")));
-                String prefix = "";
-                String suffix = "";
-                if (properties.get("Filter") instanceof Map<?, ?> filter && filter.get("S3Key") instanceof Map<?, ?> key) {
-                    for (Object rule : listOf(key.get("Rules"), where + ".Filter.S3Key.Rules")) {
-                        Map<?, ?> r = (Map<?, ?>) rule;
-                        String ruleName = String.valueOf(r.get("Name")).toLowerCase(Locale.ROOT);
-                        if (ruleName.equals("prefix")) {
-                            prefix = String.valueOf(r.get("Value"));
-                        } else if (ruleName.equals("suffix")) {
-                            suffix = String.valueOf(r.get("Value"));
-                        }
-                    }
-                }
-                yield new Specs.S3Event(name, bucketId, s3Events, prefix, suffix);
-            }
-            case "HttpApi", "Api" -> new Specs.HttpEvent(name, type.equals("HttpApi"),
-                    String.valueOf(properties.getOrDefault("Method", "ANY")).toUpperCase(Locale.ROOT),
-                    String.valueOf(properties.getOrDefault("Path", "/{proxy+}")));
-            default -> throw new TemplateException(file + ": " + path + ".Type " + type
-                    + " is not supported by the local runtime (SQS, S3, HttpApi and Api are)");
-        };
+        return new Specs.Event(name, String.valueOf(event.get("Type")), map(event.get("Properties"), path + ".Properties"), path);
     }
 
     private Specs.AsyncConfig asyncConfig(Map<String, Object> config, String path) {
@@ -359,7 +369,7 @@ public final class SamTemplate {
                 return getAtt(function, "Arn", "Resources." + function) + ":" + alias;
             }
             return switch (type(logicalId)) {
-                case "AWS::SQS::Queue" -> queueUrls.getOrDefault(logicalId, sqsEndpoint + "/" + ACCOUNT + "/" + queueName(logicalId));
+                case "AWS::SQS::Queue" -> queueUrl(logicalId, queueName(logicalId));
                 case "AWS::DynamoDB::Table" -> tableName(logicalId);
                 case "AWS::S3::Bucket" -> bucketName(logicalId);
                 case "AWS::Serverless::Function" -> functionName(logicalId);
@@ -493,31 +503,6 @@ public final class SamTemplate {
         }
     }
 
-    private String logicalIdOfArn(Object value, String type, String path) {
-        if (value instanceof Map<?, ?> map && map.get("Fn::GetAtt") instanceof List<?> parts) {
-            String id = String.valueOf(parts.getFirst());
-            if (resources.containsKey(id) && type.equals(type(id))) {
-                return id;
-            }
-        }
-        String arn = String.valueOf(value);
-        for (String id : ids(type)) {
-            if (arn.equals(new Attributes().getAtt(id, "Arn", path))) {
-                return id;
-            }
-        }
-        throw new TemplateException(file + ": " + path + " must be the Arn of a " + type + " in this template, was " + value);
-    }
-
-    private String logicalIdOfRef(Object value, String type, String path) {
-        for (String id : ids(type)) {
-            if (String.valueOf(value).equals(new Attributes().ref(id))) {
-                return id;
-            }
-        }
-        throw new TemplateException(file + ": " + path + " must be a !Ref to a " + type + " in this template, was " + value);
-    }
-
     private Map<String, Object> map(Object value, String path) {
         if (value == null) {
             return Map.of();
@@ -562,10 +547,5 @@ public final class SamTemplate {
 
     private boolean functionOwned(Set<String> owners) {
         return owners.stream().allMatch(id -> type(id).equals("AWS::Serverless::Function"));
-    }
-
-    /** Every logical id, for messages that list what exists. */
-    public Set<String> functionIds() {
-        return new LinkedHashSet<>(ids("AWS::Serverless::Function"));
     }
 }

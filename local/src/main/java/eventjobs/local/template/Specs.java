@@ -2,6 +2,8 @@ package eventjobs.local.template;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,6 +18,10 @@ public final class Specs {
     public record Queue(String logicalId, String name, Map<String, String> attributes) {
         public boolean fifo() {
             return name.endsWith(".fifo");
+        }
+
+        public String arn() {
+            return "arn:aws:sqs:" + SamTemplate.REGION + ":" + SamTemplate.ACCOUNT + ":" + name;
         }
     }
 
@@ -32,22 +38,19 @@ public final class Specs {
                            OptionalInt reservedConcurrency, List<Event> events, Optional<AsyncConfig> async,
                            Optional<String> deadLetterTargetArn) {}
 
-    /** A trigger of a function. */
-    public sealed interface Event permits SqsEvent, S3Event, HttpEvent {
-        String name();
+    /**
+     * A trigger of a function as the template writes it: its name, its SAM {@code Type} and its
+     * properties with every intrinsic resolved. The event source that runs the type reads them
+     * (see {@link SamTemplate#read(Event)}).
+     *
+     * @param path where the event is in the template, for messages ({@code Resources.Fn.Properties.Events.Q})
+     */
+    public record Event(String name, String type, Map<String, Object> properties, String path) {
+        public Event {
+            // YAML allows null values, which Map.copyOf refuses
+            properties = Collections.unmodifiableMap(new LinkedHashMap<>(properties));
+        }
     }
-
-    /** An SQS event source mapping (<a href="https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html">AWS docs</a>). */
-    public record SqsEvent(String name, String queueLogicalId, int batchSize, Duration batchingWindow,
-                           boolean reportBatchItemFailures, OptionalInt maximumConcurrency, boolean enabled)
-            implements Event {}
-
-    /** S3 object notifications for a bucket, filtered by key prefix and suffix. */
-    public record S3Event(String name, String bucketLogicalId, List<String> events, String prefix, String suffix)
-            implements Event {}
-
-    /** A route of an HTTP API (payload 2.0) or a REST API (payload 1.0). */
-    public record HttpEvent(String name, boolean httpApi, String method, String path) implements Event {}
 
     /** EventInvokeConfig: retries and destinations of asynchronous invocations. */
     public record AsyncConfig(int maximumRetryAttempts, Duration maximumEventAge, Optional<String> onSuccessArn,

@@ -3,6 +3,7 @@ package eventjobs.local.stack;
 import eventjobs.local.aws.EmbeddedAws;
 import eventjobs.local.runtime.FunctionLogs;
 import eventjobs.local.sources.InvocationLog;
+import eventjobs.local.sources.Port;
 import eventjobs.local.template.TemplateException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -11,7 +12,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -41,11 +41,15 @@ class FunctionCodeTest {
                     Properties: { Runtime: java25, Handler: a.B::handleRequest, CodeUri: target/worker.zip }
                 """);
 
-        assertThatThrownBy(() -> LocalRuntime.start(new LocalRuntime.Options(dir.resolve("template.yaml"), "z", Map.of(),
-                dir.resolve("work"), -1, false, "make build"), aws, FunctionLogs.discard(), InvocationLog.discard()))
+        assertThatThrownBy(() -> LocalRuntime.start(invokeOnly(), aws, FunctionLogs.discard(), InvocationLog.discard()))
                 .isInstanceOf(TemplateException.class)
                 .hasMessage("Resources.Worker.Properties.CodeUri: " + dir.resolve("target/worker.zip")
                         + " does not exist; build it with: make build");
+    }
+
+    private LocalRuntime.Options invokeOnly() {
+        return LocalRuntime.Options.builder(dir.resolve("template.yaml")).stackName("z").workDirectory(dir.resolve("work"))
+                .apiPort(Port.none()).triggers(false).build();
     }
 
     @Test
@@ -57,8 +61,7 @@ class FunctionCodeTest {
                     Properties: { Runtime: python3.12, Handler: app.handler, CodeUri: src.zip }
                 """);
 
-        assertThatThrownBy(() -> LocalRuntime.start(new LocalRuntime.Options(dir.resolve("template.yaml"), "z", Map.of(),
-                dir.resolve("work"), -1, false, "make build"), aws, FunctionLogs.discard(), InvocationLog.discard()))
+        assertThatThrownBy(() -> LocalRuntime.start(invokeOnly(), aws, FunctionLogs.discard(), InvocationLog.discard()))
                 .hasMessageContaining("Resources.Worker.Properties.Runtime python3.12 is not supported locally");
     }
 }

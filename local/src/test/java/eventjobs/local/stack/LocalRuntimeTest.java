@@ -3,8 +3,10 @@ package eventjobs.local.stack;
 import eventjobs.local.aws.EmbeddedAws;
 import eventjobs.local.runtime.FixtureCode;
 import eventjobs.local.runtime.FunctionLogs;
+import eventjobs.local.runtime.InvocationResult;
 import eventjobs.local.sources.AsyncInvoker;
 import eventjobs.local.sources.InvocationLog;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,12 +23,12 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,6 +40,8 @@ class LocalRuntimeTest {
 
     private static final JsonMapper JSON = JsonMapper.shared();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static final List<String> PROBLEMS = new CopyOnWriteArrayList<>();
 
     private static Path dir;
     private static LocalRuntime runtime;
@@ -101,6 +105,7 @@ class LocalRuntimeTest {
                     Type: AWS::Serverless::Function
                     Properties:
                       Handler: eventjobs.local.fixtures.Uploads::handleRequest
+                      ReservedConcurrentExecutions: 1
                       Environment: { Variables: { RECORD_FILE: %1$s/uploads.txt } }
                       EventInvokeConfig:
                         MaximumRetryAttempts: 2
@@ -121,6 +126,14 @@ class LocalRuntimeTest {
                     Type: AWS::Serverless::Function
                     Properties:
                       Handler: eventjobs.local.fixtures.Fails::handleRequest
+                  FailsToNowhere:
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      Handler: eventjobs.local.fixtures.Fails::handleRequest
+                      EventInvokeConfig:
+                        MaximumRetryAttempts: 0
+                        DestinationConfig:
+                          OnFailure: { Type: Lambda, Destination: arn:aws:lambda:us-east-1:000000000000:function:t-Nowhere }
                   Web:
                     Type: AWS::Serverless::Function
                     Properties:
@@ -132,9 +145,18 @@ class LocalRuntimeTest {
                 """.formatted(dir);
         Files.writeString(dir.resolve("template.yaml"), template);
         aws = EmbeddedAws.start(0);
-        runtime = LocalRuntime.start(new LocalRuntime.Options(dir.resolve("template.yaml"), "t", Map.of(),
-                dir.resolve("work"), 0, true, "make build", AsyncInvoker.RetryDelays.aws().scaled(0.02)), aws,
-                FunctionLogs.discard(), InvocationLog.discard());
+        runtime = LocalRuntime.start(LocalRuntime.Options.builder(dir.resolve("template.yaml")).stackName("t")
+                .workDirectory(dir.resolve("work")).retryDelays(AsyncInvoker.RetryDelays.aws().scaled(0.02)).build(), aws,
+                FunctionLogs.discard(), new InvocationLog() {
+                    @Override
+                    public void invoked(String function, String trigger, InvocationResult result, String detail) {
+                    }
+
+                    @Override
+                    public void problem(String source, String message) {
+                        PROBLEMS.add(source + ": " + message);
+                    }
+                });
         sqs = aws.sqs();
     }
 
@@ -174,19 +196,8 @@ class LocalRuntimeTest {
         return bodies;
     }
 
-    private static void await(String what, Supplier<Boolean> condition) {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(45));
-        while (!condition.get()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+    private static void await(String what, Callable<Boolean> condition) {
+        Awaitility.await(what).atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(200)).until(condition);
     }
 
     private static long count(List<String> records, String body) {
@@ -224,7 +235,9 @@ class LocalRuntimeTest {
         await("the queue to be empty", () -> sqs.getQueueAttributes(r -> r.queueUrl(url("t-PlainQueue"))
                 .attributeNamesWithStrings("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"))
                 .attributesAsStrings().values().stream().allMatch("0"::equals));
-        sleep(Duration.ofSeconds(2));
+        // nothing is left to bring fail-plain-1 back; a message sent after it is processed after it
+        send("t-PlainQueue", "ok-plain-sentinel");
+        await("the sentinel", () -> records("plain.txt").contains("ok-plain-sentinel"));
 
         assertThat(count(records("plain.txt"), "fail-plain-1")).isEqualTo(1);
     }
@@ -320,27 +333,22 @@ class LocalRuntimeTest {
         assertThat(http("GET", "/nowhere", null).statusCode()).isEqualTo(404);
     }
 
-    private static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     @Test
     void s3_shouldInvokeAsyncWithAwsEventShape_onlyForMatchingKeys() {
         try (software.amazon.awssdk.services.s3.S3Client s3 = aws.s3()) {
-            for (String key : List.of("in/ok file+1 é.txt", "other/x.txt", "in/x.csv", "in/deep/er/ok.txt")) {
+            // the embedded S3 matches notifications as it stores an object, and one instance at a time runs them:
+            // the sentinel, stored last, runs last
+            for (String key : List.of("other/x.txt", "in/x.csv", "in/ok file+1 é.txt", "in/deep/er/ok.txt", "in/sentinel.txt")) {
                 s3.putObject(r -> r.bucket("t-uploadsbucket").key(key), software.amazon.awssdk.core.sync.RequestBody.fromString("hello"));
             }
         }
 
-        await("two matching uploads", () -> records("uploads.txt").stream().filter(r -> r.contains("ok")).count() >= 2);
-        sleep(Duration.ofSeconds(1));
+        await("every matching upload", () -> records("uploads.txt").stream().filter(r -> r.contains("ok") || r.contains("sentinel"))
+                .count() >= 3);
 
         assertThat(records("uploads.txt").stream().filter(r -> !r.contains("fail"))).containsExactlyInAnyOrder(
-                "ObjectCreated:Put in/ok+file%2B1+%C3%A9.txt", "ObjectCreated:Put in/deep/er/ok.txt");
+                "ObjectCreated:Put in/ok+file%2B1+%C3%A9.txt", "ObjectCreated:Put in/deep/er/ok.txt",
+                "ObjectCreated:Put in/sentinel.txt");
     }
 
     @Test
@@ -363,6 +371,14 @@ class LocalRuntimeTest {
         assertThat(record.at("/requestPayload/Records/0/eventVersion").asString()).isEqualTo("2.1");
         assertThat(record.at("/responseContext/functionError").asString()).isEqualTo("Unhandled");
         assertThat(record.at("/responsePayload/errorMessage").asString()).isEqualTo("cannot process in/fail.txt");
+    }
+
+    @Test
+    void async_shouldLogProblem_whenOnFailureDestinationIsNoFunctionOfTheTemplate() {
+        runtime.invokeAsync("FailsToNowhere", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+        await("the dropped record to be logged", () -> PROBLEMS.contains(
+                "destination: arn:aws:lambda:us-east-1:000000000000:function:t-Nowhere is not a function of the template; record dropped"));
     }
 
     @Test

@@ -2,8 +2,8 @@ package eventjobs.local.stack;
 
 import eventjobs.local.aws.EmbeddedAws;
 import eventjobs.local.runtime.FunctionLogs;
-import eventjobs.local.sources.AsyncInvoker;
 import eventjobs.local.sources.InvocationLog;
+import eventjobs.local.sources.Port;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.SdkBytes;
@@ -27,8 +27,8 @@ class StateSnapshotTest {
     Path dir;
 
     private LocalRuntime start(EmbeddedAws aws) {
-        return LocalRuntime.start(new LocalRuntime.Options(dir.resolve("template.yaml"), "s", Map.of(), dir.resolve("work"),
-                -1, true, "make build", AsyncInvoker.RetryDelays.aws(), Optional.of(dir.resolve("state"))), aws,
+        return LocalRuntime.start(LocalRuntime.Options.builder(dir.resolve("template.yaml")).stackName("s")
+                .workDirectory(dir.resolve("work")).apiPort(Port.none()).stateDirectory(dir.resolve("state")).build(), aws,
                 FunctionLogs.discard(), InvocationLog.discard());
     }
 

@@ -1,0 +1,83 @@
+package eventjobs.local.sources;
+
+import eventjobs.local.template.SamTemplate;
+import eventjobs.local.template.TemplateException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Each SAM event Type read by the source that runs it. */
+class EventSourcesTest {
+
+    private static final Path PROJECT_TEMPLATE = Path.of(System.getProperty("eventjobs.root"), "template.yaml");
+
+    @TempDir
+    Path dir;
+
+    private static List<EventSource.Event> events(List<EventSources.Trigger> triggers, String functionId) {
+        return triggers.stream().filter(t -> t.functionId().equals(functionId)).map(EventSources.Trigger::event).toList();
+    }
+
+    @Test
+    void read_shouldGiveEachEventOfProjectTemplate_toItsSource() {
+        List<EventSources.Trigger> triggers = EventSources.read(SamTemplate.load(PROJECT_TEMPLATE, "eventjobs", Map.of()));
+
+        assertThat(events(triggers, "OrderWorkerFunction")).singleElement().isInstanceOfSatisfying(SqsPoller.Mapping.class, sqs -> {
+            assertThat(sqs.queueLogicalId()).isEqualTo("OrdersQueue");
+            assertThat(sqs.batchSize()).isEqualTo(10);
+            assertThat(sqs.batchingWindow()).isEqualTo(Duration.ofSeconds(1));
+            assertThat(sqs.reportBatchItemFailures()).isTrue();
+            assertThat(sqs.maximumConcurrency()).hasValue(10);
+            assertThat(sqs.enabled()).isTrue();
+        });
+        assertThat(events(triggers, "OrdersApiFunction").getFirst())
+                .isEqualTo(new HttpApiServer.Route("PlaceOrder", true, "POST", "/orders"));
+        assertThat(events(triggers, "ImportFunction")).singleElement().isEqualTo(new S3Notifications.Filter("CsvUploads",
+                "UploadsBucket", List.of("s3:ObjectCreated:*"), "imports/", ".csv"));
+        assertThat(triggers).filteredOn(t -> t.event() instanceof HttpApiServer.Route)
+                .extracting(EventSources.Trigger::kind).containsOnly(HttpApiServer.KIND);
+    }
+
+    private SamTemplate template(String events) throws IOException {
+        Path file = dir.resolve("template.yaml");
+        Files.writeString(file, """
+                Resources:
+                  Fn:
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      Handler: a.B::handleRequest
+                      Runtime: java25
+                      CodeUri: fn.zip
+                      Events:
+                %s""".formatted(events.indent(8)));
+        return SamTemplate.load(file, "st", Map.of());
+    }
+
+    @Test
+    void read_shouldRefuse_sqsEventOnQueueNotInTemplate() throws IOException {
+        SamTemplate template = template("Q: { Type: SQS, Properties: { Queue: \"arn:aws:sqs:us-east-1:1:elsewhere\" } }");
+
+        assertThatThrownBy(() -> EventSources.read(template))
+                .isInstanceOf(TemplateException.class)
+                .hasMessageContaining("Resources.Fn.Properties.Events.Q.Properties.Queue must be the Arn of a AWS::SQS::Queue");
+    }
+
+    @Test
+    void read_shouldRefuse_typeNoSourceRuns_namingTheOnesThatRun() throws IOException {
+        SamTemplate template = template("Tick: { Type: Schedule, Properties: { Schedule: rate(1 minute) } }");
+
+        assertThatThrownBy(() -> EventSources.read(template))
+                .isInstanceOf(TemplateException.class)
+                .hasMessage(template.file() + ": Resources.Fn.Properties.Events.Tick.Type Schedule is not supported by the"
+                        + " local runtime (Api, HttpApi, S3, SQS are)");
+    }
+}

@@ -1,0 +1,37 @@
+package eventjobs.local.sources;
+
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class InvocationLogTest {
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    private String printed() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void problem_shouldBeOneLine_inText() {
+        InvocationLog.text(new PrintStream(out, true, StandardCharsets.UTF_8)).problem("sqs:t-Queue", "the mapping failed");
+
+        assertThat(printed()).isEqualTo("sqs:t-Queue problem: the mapping failed" + System.lineSeparator());
+    }
+
+    @Test
+    void problem_shouldBeOneObject_inJson() {
+        InvocationLog.json(new PrintStream(out, true, StandardCharsets.UTF_8)).problem("destination", "arn:x is not a function");
+
+        JsonNode line = JsonMapper.shared().readTree(printed());
+        assertThat(line.get("source").asString()).isEqualTo("destination");
+        assertThat(line.get("problem").asString()).isEqualTo("arn:x is not a function");
+        assertThat(printed().strip()).doesNotContain("\n");
+    }
+}
