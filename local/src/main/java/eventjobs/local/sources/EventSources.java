@@ -21,7 +21,9 @@ public final class EventSources {
             "SQS", SqsPoller.KIND,
             "S3", S3Notifications.KIND,
             "HttpApi", HttpApiServer.KIND,
-            "Api", HttpApiServer.KIND);
+            "Api", HttpApiServer.KIND,
+            "Schedule", ScheduleSource.KIND,
+            "ScheduleV2", ScheduleSource.KIND);
 
     private EventSources() {}
 

@@ -73,11 +73,11 @@ class EventSourcesTest {
 
     @Test
     void read_shouldRefuse_typeNoSourceRuns_namingTheOnesThatRun() throws IOException {
-        SamTemplate template = template("Tick: { Type: Schedule, Properties: { Schedule: rate(1 minute) } }");
+        SamTemplate template = template("Stream: { Type: Kinesis, Properties: { Stream: arn, StartingPosition: LATEST } }");
 
         assertThatThrownBy(() -> EventSources.read(template))
                 .isInstanceOf(TemplateException.class)
-                .hasMessage(template.file() + ": Resources.Fn.Properties.Events.Tick.Type Schedule is not supported by the"
-                        + " local runtime (Api, HttpApi, S3, SQS are)");
+                .hasMessage(template.file() + ": Resources.Fn.Properties.Events.Stream.Type Kinesis is not supported by the"
+                        + " local runtime (Api, HttpApi, S3, SQS, Schedule, ScheduleV2 are)");
     }
 }
