@@ -4,14 +4,19 @@ import tools.jackson.databind.JsonNode;
 
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
  * The project's own rules for a template, checked on its CloudFormation form (after the SAM
  * transform, so Globals and event sources are expanded the way AWS sees them).
+ *
+ * <p>An alarm watches a resource when one of its metric's dimensions names it with {@code Ref} or
+ * {@code Fn::GetAtt} (a name spelled out with {@code Fn::Sub} is not recognised).
  */
 final class TemplateRules {
 
@@ -21,6 +26,14 @@ final class TemplateRules {
     private static final int DEFAULT_TIMEOUT_SECONDS = 3;
     private static final Set<String> ASYNC_PRINCIPALS = Set.of("s3.amazonaws.com", "sns.amazonaws.com",
             "events.amazonaws.com");
+    /** Resource types whose mappings read a stream, so a stuck batch shows as IteratorAge. */
+    private static final Set<String> STREAM_SOURCES = Set.of("AWS::DynamoDB::Table", "AWS::Kinesis::Stream",
+            "AWS::Kinesis::StreamConsumer");
+    private static final String LAMBDA = "AWS/Lambda";
+    private static final String SQS = "AWS/SQS";
+
+    /** A metric an alarm watches, on the resource (logical id) one of its dimensions names. */
+    private record Watched(String namespace, String metric, String resource) {}
 
     private TemplateRules() {}
 
@@ -33,6 +46,9 @@ final class TemplateRules {
         sqsMappings(cfn, handlerReturnType, violations);
         asyncDestinations(cfn, violations);
         noWildcardActions(cfn, violations);
+        alarmsCoverEveryFailurePath(cfn, violations);
+        alarmsNotify(cfn, violations);
+        logsAreKept(cfn, violations);
         return violations;
     }
 
@@ -66,7 +82,21 @@ final class TemplateRules {
     }
 
     private static void asyncDestinations(CloudFormation cfn, List<String> violations) {
-        Set<String> asyncInvoked = new HashSet<>();
+        Set<String> withOnFailure = new HashSet<>();
+        for (Map.Entry<String, JsonNode> config : cfn.resources("AWS::Lambda::EventInvokeConfig")) {
+            JsonNode properties = config.getValue().path("Properties");
+            if (!properties.at("/DestinationConfig/OnFailure/Destination").isMissingNode()) {
+                cfn.function(properties.path("FunctionName")).ifPresent(withOnFailure::add);
+            }
+        }
+        asyncInvoked(cfn).stream().filter(function -> !withOnFailure.contains(function)).forEach(function ->
+                violations.add(function + " is invoked asynchronously but has no OnFailure destination,"
+                        + " so events that exhaust their retries are dropped"));
+    }
+
+    /** Functions something invokes asynchronously: S3, SNS or EventBridge, or a role allowed to invoke them. */
+    private static Set<String> asyncInvoked(CloudFormation cfn) {
+        Set<String> asyncInvoked = new TreeSet<>();
         for (Map.Entry<String, JsonNode> permission : cfn.resources("AWS::Lambda::Permission")) {
             JsonNode properties = permission.getValue().path("Properties");
             if (ASYNC_PRINCIPALS.contains(properties.path("Principal").asString())) {
@@ -82,16 +112,7 @@ final class TemplateRules {
                 }
             }
         }
-        Set<String> withOnFailure = new HashSet<>();
-        for (Map.Entry<String, JsonNode> config : cfn.resources("AWS::Lambda::EventInvokeConfig")) {
-            JsonNode properties = config.getValue().path("Properties");
-            if (!properties.at("/DestinationConfig/OnFailure/Destination").isMissingNode()) {
-                cfn.function(properties.path("FunctionName")).ifPresent(withOnFailure::add);
-            }
-        }
-        asyncInvoked.stream().sorted().filter(function -> !withOnFailure.contains(function)).forEach(function ->
-                violations.add(function + " is invoked asynchronously but has no OnFailure destination,"
-                        + " so events that exhaust their retries are dropped"));
+        return asyncInvoked;
     }
 
     private static void noWildcardActions(CloudFormation cfn, List<String> violations) {
@@ -104,6 +125,152 @@ final class TemplateRules {
                 }
             }
         }
+    }
+
+    /**
+     * Every way work can fail or pile up has an alarm: each function's errors and throttles, each
+     * asynchronous path's event age, drops and undeliverable failures, each queue's oldest message,
+     * each dead-letter queue's depth, each stream mapping's iterator age, each HTTP API's 5xx answers.
+     */
+    private static void alarmsCoverEveryFailurePath(CloudFormation cfn, List<String> violations) {
+        Set<Watched> watched = watched(cfn);
+        Map<Watched, String> required = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> function : cfn.resources("AWS::Lambda::Function")) {
+            for (String metric : List.of("Errors", "Throttles")) {
+                required.put(new Watched(LAMBDA, metric, function.getKey()), "");
+            }
+        }
+        for (String function : asyncInvoked(cfn)) {
+            for (String metric : List.of("AsyncEventAge", "AsyncEventsDropped", "DestinationDeliveryFailures")) {
+                required.put(new Watched(LAMBDA, metric, function), ", though it is invoked asynchronously");
+            }
+        }
+        for (Map.Entry<String, JsonNode> queue : cfn.resources("AWS::SQS::Queue")) {
+            required.put(new Watched(SQS, "ApproximateAgeOfOldestMessage", queue.getKey()), "");
+        }
+        for (String dlq : deadLetterQueues(cfn)) {
+            required.put(new Watched(SQS, "ApproximateNumberOfMessagesVisible", dlq), ", though it is a dead-letter queue");
+        }
+        for (Map.Entry<String, JsonNode> mapping : cfn.resources("AWS::Lambda::EventSourceMapping")) {
+            JsonNode properties = mapping.getValue().path("Properties");
+            if (readsStream(cfn, properties.path("EventSourceArn"))) {
+                cfn.function(properties.path("FunctionName")).ifPresent(function -> required.put(
+                        new Watched(LAMBDA, "IteratorAge", function), ", though it reads a stream (" + mapping.getKey() + ")"));
+            }
+        }
+        for (Map.Entry<String, JsonNode> api : cfn.resources("AWS::ApiGatewayV2::Api")) {
+            if (!"WEBSOCKET".equals(api.getValue().at("/Properties/ProtocolType").asString())) {
+                required.put(new Watched("AWS/ApiGateway", "5xx", api.getKey()), ", though it is an HTTP API");
+            }
+        }
+        required.forEach((need, why) -> {
+            if (!watched.contains(need)) {
+                violations.add(need.resource() + " has no alarm on " + need.namespace() + " " + need.metric() + why);
+            }
+        });
+    }
+
+    /** What every alarm of the template watches, metric math alarms included. */
+    private static Set<Watched> watched(CloudFormation cfn) {
+        Set<Watched> watched = new HashSet<>();
+        for (Map.Entry<String, JsonNode> alarm : cfn.resources("AWS::CloudWatch::Alarm")) {
+            JsonNode properties = alarm.getValue().path("Properties");
+            List<JsonNode> metrics = new ArrayList<>(List.of(properties));
+            properties.path("Metrics").forEach(query -> metrics.add(query.at("/MetricStat/Metric")));
+            for (JsonNode metric : metrics) {
+                metric.path("Dimensions").forEach(dimension -> CloudFormation.target(dimension.path("Value")).ifPresent(
+                        resource -> watched.add(new Watched(metric.path("Namespace").asString(),
+                                metric.path("MetricName").asString(), resource))));
+            }
+        }
+        return watched;
+    }
+
+    /** Queues that failures are sent to: a queue's redrive target, an on-failure destination, a function's DLQ. */
+    private static Set<String> deadLetterQueues(CloudFormation cfn) {
+        List<JsonNode> targets = new ArrayList<>();
+        cfn.resources("AWS::SQS::Queue").forEach(queue ->
+                targets.add(queue.getValue().at("/Properties/RedrivePolicy/deadLetterTargetArn")));
+        cfn.resources("AWS::Lambda::EventInvokeConfig").forEach(config ->
+                targets.add(config.getValue().at("/Properties/DestinationConfig/OnFailure/Destination")));
+        cfn.resources("AWS::Lambda::EventSourceMapping").forEach(mapping ->
+                targets.add(mapping.getValue().at("/Properties/DestinationConfig/OnFailure/Destination")));
+        cfn.resources("AWS::Lambda::Function").forEach(function ->
+                targets.add(function.getValue().at("/Properties/DeadLetterConfig/TargetArn")));
+        Set<String> queues = new TreeSet<>();
+        for (JsonNode target : targets) {
+            CloudFormation.target(target)
+                    .filter(id -> "AWS::SQS::Queue".equals(cfn.resource(id).path("Type").asString()))
+                    .ifPresent(queues::add);
+        }
+        return queues;
+    }
+
+    private static boolean readsStream(CloudFormation cfn, JsonNode eventSourceArn) {
+        return CloudFormation.target(eventSourceArn)
+                .map(id -> STREAM_SOURCES.contains(cfn.resource(id).path("Type").asString()))
+                .orElseGet(() -> eventSourceArn.asString("").matches("arn:[^:]+:(kinesis|dynamodb):.*"));
+    }
+
+    /** An alarm with no action changes state unseen; an action under a condition may vanish with a parameter. */
+    private static void alarmsNotify(CloudFormation cfn, List<String> violations) {
+        List<Map.Entry<String, JsonNode>> alarms = new ArrayList<>(cfn.resources("AWS::CloudWatch::Alarm"));
+        alarms.addAll(cfn.resources("AWS::CloudWatch::CompositeAlarm"));
+        for (Map.Entry<String, JsonNode> alarm : alarms) {
+            if (!alwaysHasAnAction(alarm.getValue().at("/Properties/AlarmActions"))) {
+                violations.add(alarm.getKey() + " has no unconditional AlarmActions, so it changes state without telling anyone");
+            }
+        }
+    }
+
+    private static boolean alwaysHasAnAction(JsonNode actions) {
+        if (actions.has("Fn::If")) {
+            JsonNode branches = actions.get("Fn::If");
+            return alwaysHasAnAction(branches.path(1)) && alwaysHasAnAction(branches.path(2));
+        }
+        return actions.isArray() && actions.valueStream().anyMatch(TemplateRules::alwaysPresent);
+    }
+
+    private static boolean alwaysPresent(JsonNode value) {
+        if (value.has("Fn::If")) {
+            JsonNode branches = value.get("Fn::If");
+            return alwaysPresent(branches.path(1)) && alwaysPresent(branches.path(2));
+        }
+        return !value.isMissingNode() && !"AWS::NoValue".equals(value.path("Ref").asString(""));
+    }
+
+    /**
+     * Every function logs to a log group of the template's (else Lambda creates one that keeps logs
+     * forever), every log group has a retention, and every HTTP API stage writes an access log.
+     */
+    private static void logsAreKept(CloudFormation cfn, List<String> violations) {
+        List<Map.Entry<String, JsonNode>> logGroups = cfn.resources("AWS::Logs::LogGroup");
+        for (Map.Entry<String, JsonNode> function : cfn.resources("AWS::Lambda::Function")) {
+            String logGroup = CloudFormation.target(function.getValue().at("/Properties/LoggingConfig/LogGroup")).orElse("");
+            boolean configured = "AWS::Logs::LogGroup".equals(cfn.resource(logGroup).path("Type").asString());
+            boolean named = logGroups.stream().anyMatch(group -> namesLogGroupOf(group.getValue(), function.getKey()));
+            if (!configured && !named) {
+                violations.add(function.getKey() + " has no log group in the template (LoggingConfig.LogGroup, or one named"
+                        + " /aws/lambda/${" + function.getKey() + "}), so Lambda creates one that keeps logs forever");
+            }
+        }
+        for (Map.Entry<String, JsonNode> logGroup : logGroups) {
+            if (logGroup.getValue().at("/Properties/RetentionInDays").isMissingNode()) {
+                violations.add(logGroup.getKey() + " has no RetentionInDays, so it keeps logs forever");
+            }
+        }
+        for (Map.Entry<String, JsonNode> stage : cfn.resources("AWS::ApiGatewayV2::Stage")) {
+            if (stage.getValue().at("/Properties/AccessLogSettings/DestinationArn").isMissingNode()) {
+                violations.add(stage.getKey() + " has no AccessLogSettings, so its API's requests leave no access log");
+            }
+        }
+    }
+
+    /** A log group named {@code !Sub /aws/lambda/${Function}}: Lambda's default group, made by the template. */
+    private static boolean namesLogGroupOf(JsonNode logGroup, String function) {
+        JsonNode name = logGroup.at("/Properties/LogGroupName/Fn::Sub");
+        String text = name.isArray() ? name.path(0).asString("") : name.asString("");
+        return text.equals("/aws/lambda/${" + function + "}");
     }
 
     private static List<JsonNode> statements(JsonNode role) {

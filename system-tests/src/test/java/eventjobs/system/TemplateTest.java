@@ -54,13 +54,31 @@ class TemplateTest {
             default -> "java.lang.Void";
         });
 
-        assertThat(violations).anySatisfy(v -> assertThat(v).startsWith("NoReportFunction returns SQSBatchResponse"));
-        assertThat(violations).anySatisfy(v -> assertThat(v).startsWith("ShortVisibilityQueue VisibilityTimeout 30 s"));
-        assertThat(violations).anySatisfy(v -> assertThat(v).startsWith("NoRedriveQueue feeds"));
-        assertThat(violations).anySatisfy(v -> assertThat(v).startsWith("UploadFunction is invoked asynchronously"));
-        assertThat(violations).anySatisfy(v -> assertThat(v).startsWith("InvokedFunction is invoked asynchronously"));
-        assertThat(violations).anySatisfy(v -> assertThat(v).contains("wildcard action sqs:*"));
-        assertThat(violations).hasSize(6);
+        // each violation starts with exactly one of these, and each of these starts exactly one violation
+        List<String> expected = List.of(
+                "NoReportFunction returns SQSBatchResponse",
+                "ShortVisibilityQueue VisibilityTimeout 30 s",
+                "NoRedriveQueue feeds",
+                "UploadFunction is invoked asynchronously but has no OnFailure destination",
+                "InvokedFunction is invoked asynchronously but has no OnFailure destination",
+                "CallerFunctionRole allows the wildcard action sqs:*",
+                "CallerFunction has no alarm on AWS/Lambda Errors",
+                "NoRedriveFunction has no alarm on AWS/Lambda Throttles",
+                "UploadFunction has no alarm on AWS/Lambda AsyncEventAge, though it is invoked asynchronously",
+                "UploadFunction has no alarm on AWS/Lambda DestinationDeliveryFailures, though it is invoked asynchronously",
+                "InvokedFunction has no alarm on AWS/Lambda AsyncEventsDropped, though it is invoked asynchronously",
+                "NoRedriveQueue has no alarm on AWS/SQS ApproximateAgeOfOldestMessage",
+                "DLQ has no alarm on AWS/SQS ApproximateNumberOfMessagesVisible, though it is a dead-letter queue",
+                "StreamFunction has no alarm on AWS/Lambda IteratorAge, though it reads a stream (StreamFunctionChanges)",
+                "ServerlessHttpApi has no alarm on AWS/ApiGateway 5xx, though it is an HTTP API",
+                "CallerThrottles has no unconditional AlarmActions",
+                "InvokedFunction has no log group in the template",
+                "CallerLogs has no RetentionInDays",
+                "ServerlessHttpApiApiGatewayDefaultStage has no AccessLogSettings");
+        for (String prefix : expected) {
+            assertThat(violations).as("violations starting with '%s'", prefix).filteredOn(v -> v.startsWith(prefix)).hasSize(1);
+        }
+        assertThat(violations).hasSameSizeAs(expected);
     }
 
     @Test
