@@ -144,7 +144,7 @@ public final class Benchmarks {
         try (var dynamo = coldAws.dynamoDb()) {
             new eventjobs.reports.DynamoDbJobStore(dynamo, STACK + "-JobsTable").create(new eventjobs.reports.ReportRequest(jobId,
                     java.time.LocalDate.parse("2026-11-01"), java.time.LocalDate.parse("2026-11-30"),
-                    java.util.Optional.of(java.util.Currency.getInstance("EUR"))), "bench", Instant.now());
+                    java.util.Optional.of(java.util.Currency.getInstance("EUR"))), "bench", Instant.now(), Instant.now().plus(java.time.Duration.ofHours(1)));
         }
         return jobId;
     }

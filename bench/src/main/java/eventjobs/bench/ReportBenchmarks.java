@@ -83,7 +83,7 @@ final class ReportBenchmarks {
 
             DynamoDbJobStore jobs = new DynamoDbJobStore(dynamo, stack + "-JobsTable");
             ReportRequest request = new ReportRequest("bench-large", LocalDate.parse("2025-03-01"), LocalDate.parse("2025-03-31"), Optional.empty());
-            jobs.create(request, "bench", Instant.now());
+            jobs.create(request, "bench", Instant.now(), Instant.now().plus(java.time.Duration.ofHours(1)));
             AtomicInteger bytes = new AtomicInteger();
             BuildReport build = new BuildReport(new DynamoDbOrderStore(dynamo, table), jobs, (key, csv) -> bytes.set(csv.length),
                     Clock.systemUTC());

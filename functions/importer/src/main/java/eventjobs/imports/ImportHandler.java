@@ -5,7 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.S3Event;
 import eventjobs.core.Env;
 import eventjobs.core.async.AsyncJob;
-import eventjobs.core.async.FailureQueue;
+import eventjobs.core.async.SqsFailureQueue;
 import eventjobs.core.aws.AwsClients;
 import eventjobs.core.events.EventCodec;
 import eventjobs.core.idempotency.DynamoDbIdempotencyStore;
@@ -29,21 +29,12 @@ import java.util.List;
  * A file is imported once per version (guarded idempotency): a repeated notification does
  * nothing. A file that cannot be an import gets a REJECTED report and is not retried; a failure
  * to read or send is thrown, so Lambda retries it. Environment: {@code ORDERS_QUEUE_URL},
- * {@code IDEMPOTENCY_TABLE}, {@code RESULTS_BUCKET}, optional {@code IMPORT_MAX_BYTES},
+ * {@code IDEMPOTENCY_TABLE}, {@code RESULTS_BUCKET}, {@code FAILURES_QUEUE_URL}, optional {@code IMPORT_MAX_BYTES},
  * {@code IMPORT_MAX_ROWS}.
  */
 public class ImportHandler implements RequestHandler<S3Event, List<String>> {
 
     static final String REPORT_PREFIX = "import-reports/";
-
-    /**
-     * The function has no failure queue of its own: a file that can never be imported is answered
-     * with a REJECTED report, so a permanent failure that reaches this point is a bug. It is thrown
-     * on, and Lambda's retries then the OnFailure destination (UploadsDLQ) take the event.
-     */
-    static final FailureQueue NO_FAILURE_QUEUE = (event, why) -> {
-        throw new IllegalStateException("ImportFunction parks no events (" + why.reason() + ")");
-    };
 
     private final AsyncJob job;
     private final S3Client s3;
@@ -62,7 +53,7 @@ public class ImportHandler implements RequestHandler<S3Event, List<String>> {
                 env.optional("IMPORT_MAX_BYTES").map(Long::parseLong).orElse(ImportLimits.defaults().maxBytes()),
                 env.optional("IMPORT_MAX_ROWS").map(Long::parseLong).orElse(ImportLimits.defaults().maxRows()),
                 ImportLimits.defaults().maxRowChars());
-        this(new AsyncJob(NO_FAILURE_QUEUE, clock), aws.s3(),
+        this(new AsyncJob(new SqsFailureQueue(aws.sqs(), env.require("FAILURES_QUEUE_URL")), clock), aws.s3(),
                 new ImportOrders(new SqsOrderBatches(aws.sqs(), env.require("ORDERS_QUEUE_URL"), "/import", codec, clock,
                         Duration.ofMillis(100)), codec, limits, clock),
                 new Idempotency(new DynamoDbIdempotencyStore(aws.dynamoDb(), env.require("IDEMPOTENCY_TABLE")), clock,

@@ -3,6 +3,7 @@ package eventjobs.imports;
 import com.amazonaws.services.lambda.runtime.events.S3Event;
 import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import eventjobs.core.async.AsyncJob;
+import eventjobs.core.async.SqsFailureQueue;
 import eventjobs.core.events.EventCodec;
 import eventjobs.core.idempotency.DynamoDbIdempotencyStore;
 import eventjobs.core.idempotency.Idempotency;
@@ -42,6 +43,7 @@ class ImportHandlerTest {
     private SqsClient sqs;
     private DynamoDbClient dynamo;
     private Queues.Queue queue;
+    private Queues.Queue failures;
 
     @BeforeEach
     void setUp() {
@@ -52,6 +54,7 @@ class ImportHandlerTest {
         s3.createBucket(r -> r.bucket(UPLOADS));
         s3.createBucket(r -> r.bucket("results"));
         queue = new Queues(sqs).create("OrdersQueue", Map.of());
+        failures = new Queues(sqs).create("UploadsDLQ", Map.of());
         new Tables(dynamo).createWithStringKey("Idempotency", DynamoDbIdempotencyStore.KEY);
     }
 
@@ -64,7 +67,7 @@ class ImportHandlerTest {
 
     private ImportHandler handler() {
         Clock clock = Clock.systemUTC();
-        return new ImportHandler(new AsyncJob(ImportHandler.NO_FAILURE_QUEUE, clock), s3, new ImportOrders(new SqsOrderBatches(sqs, queue.url(), "/import", new EventCodec(), clock,
+        return new ImportHandler(new AsyncJob(new SqsFailureQueue(sqs, failures.url()), clock), s3, new ImportOrders(new SqsOrderBatches(sqs, queue.url(), "/import", new EventCodec(), clock,
                 Duration.ofMillis(10)), new EventCodec(), ImportLimits.defaults(), clock),
                 new Idempotency(new DynamoDbIdempotencyStore(dynamo, "Idempotency"), clock, Duration.ofDays(1)), "results",
                 clock);

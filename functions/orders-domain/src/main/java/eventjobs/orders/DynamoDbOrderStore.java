@@ -33,9 +33,14 @@ public final class DynamoDbOrderStore implements OrderStore {
     static final String ACCEPTED_AT = "acceptedAt";
     static final String ENQUEUED_AT = "enqueuedAt";
     static final String DECIDED_AT = "decidedAt";
+    /** Set while an order waits for its decision (sparse: only undecided orders are in {@link #BY_STATUS_PENDING_SINCE}). */
+    static final String PENDING_SINCE = "pendingSince";
+    static final String RESENDS = "resends";
 
     /** The sparse index of decided orders: partition status, sort decidedAt (ISO-8601, so it sorts by time). */
     public static final String BY_STATUS_DECIDED_AT = "ByStatusDecidedAt";
+    /** The sparse index of undecided orders: partition status, sort pendingSince (ISO-8601). */
+    public static final String BY_STATUS_PENDING_SINCE = "ByStatusPendingSince";
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -51,6 +56,7 @@ public final class DynamoDbOrderStore implements OrderStore {
         item.put(STATUS, s(OrderStatus.ACCEPTED.name()));
         item.put(REQUEST_HASH, s(requestHash));
         item.put(ACCEPTED_AT, s(now.toString()));
+        item.put(PENDING_SINCE, s(now.toString()));
         PutItemRequest put = PutItemRequest.builder().tableName(table).item(item)
                 .conditionExpression("attribute_not_exists(#id)")
                 .expressionAttributeNames(Map.of("#id", ORDER_ID))
@@ -78,9 +84,9 @@ public final class DynamoDbOrderStore implements OrderStore {
                           Instant now) {
         Map<String, String> names = new HashMap<>(Map.of("#id", ORDER_ID, "#status", STATUS,
                 "#customerId", CUSTOMER_ID, "#currency", CURRENCY, "#lines", LINES, "#total", TOTAL,
-                "#decidedAt", DECIDED_AT));
+                "#decidedAt", DECIDED_AT, "#pendingSince", PENDING_SINCE));
         Map<String, AttributeValue> values = new HashMap<>(Map.of(":decision", s(decision.name()),
-                ":accepted", s(OrderStatus.ACCEPTED.name()), ":customerId", s(order.customerId()),
+                ":accepted", s(OrderStatus.ACCEPTED.name()), ":failed", s(OrderStatus.FAILED.name()), ":customerId", s(order.customerId()),
                 ":currency", s(order.currency().getCurrencyCode()), ":lines", lines(order.lines()),
                 ":total", n(total), ":now", s(now.toString())));
         StringBuilder update = new StringBuilder("SET #status = :decision, #customerId = :customerId,"
@@ -90,10 +96,11 @@ public final class DynamoDbOrderStore implements OrderStore {
             values.put(":reason", s(reason.get()));
             update.append(", #reason = :reason");
         }
+        update.append(" REMOVE #pendingSince");
         UpdateItemRequest request = UpdateItemRequest.builder().tableName(table)
                 .key(Map.of(ORDER_ID, s(order.orderId())))
                 .updateExpression(update.toString())
-                .conditionExpression("attribute_not_exists(#id) OR #status = :accepted")
+                .conditionExpression("attribute_not_exists(#id) OR #status IN (:accepted, :failed)")
                 .expressionAttributeNames(names)
                 .expressionAttributeValues(values)
                 .build();
@@ -119,6 +126,39 @@ public final class DynamoDbOrderStore implements OrderStore {
                         .limit(1000))
                 .items().stream()
                 .map(DynamoDbOrderStore::toOrder);
+    }
+
+    @Override
+    public java.util.stream.Stream<Undecided> undecidedSince(Instant before) {
+        return dynamo.queryPaginator(r -> r.tableName(table).indexName(BY_STATUS_PENDING_SINCE)
+                        .keyConditionExpression("#status = :accepted AND #pendingSince < :before")
+                        .expressionAttributeNames(Map.of("#status", STATUS, "#pendingSince", PENDING_SINCE))
+                        .expressionAttributeValues(Map.of(":accepted", s(OrderStatus.ACCEPTED.name()), ":before", s(before.toString())))
+                        .limit(100))
+                .items().stream()
+                .map(item -> new Undecided(toOrder(item), Optional.ofNullable(item.get(RESENDS)).map(v -> Integer.parseInt(v.n())).orElse(0)));
+    }
+
+    @Override
+    public boolean resent(String orderId, Instant now) {
+        return ConditionalWrites.update(dynamo, UpdateItemRequest.builder().tableName(table).key(Map.of(ORDER_ID, s(orderId)))
+                .updateExpression("SET #pendingSince = :now ADD #resends :one")
+                .conditionExpression("#status = :accepted")
+                .expressionAttributeNames(Map.of("#pendingSince", PENDING_SINCE, "#resends", RESENDS, "#status", STATUS))
+                .expressionAttributeValues(Map.of(":now", s(now.toString()), ":one", AttributeValue.fromN("1"),
+                        ":accepted", s(OrderStatus.ACCEPTED.name())))
+                .build()) instanceof ConditionalWrites.Outcome.Applied;
+    }
+
+    @Override
+    public boolean fail(String orderId, String reason, Instant now) {
+        return ConditionalWrites.update(dynamo, UpdateItemRequest.builder().tableName(table).key(Map.of(ORDER_ID, s(orderId)))
+                .updateExpression("SET #status = :failed, #reason = :reason REMOVE #pendingSince")
+                .conditionExpression("#status = :accepted")
+                .expressionAttributeNames(Map.of("#status", STATUS, "#reason", REASON, "#pendingSince", PENDING_SINCE))
+                .expressionAttributeValues(Map.of(":failed", s(OrderStatus.FAILED.name()), ":reason", s(reason),
+                        ":accepted", s(OrderStatus.ACCEPTED.name())))
+                .build()) instanceof ConditionalWrites.Outcome.Applied;
     }
 
     private static Map<String, AttributeValue> orderAttributes(OrderPlaced order) {

@@ -23,14 +23,27 @@ public interface OrderStore {
     void markEnqueued(String orderId, Instant now);
 
     /**
-     * Records the worker's decision, once: applies only if the order is ACCEPTED or not yet
-     * known (orders may arrive from other producers than the API). One conditional write.
+     * Records the worker's decision, once: applies only if the order is ACCEPTED, FAILED (its
+     * message was parked, then redriven) or not yet known (orders may arrive from other producers
+     * than the API). One conditional write.
      *
      * @return true if this call decided the order; false if it had been decided already
      */
     boolean decide(OrderPlaced order, OrderStatus decision, BigDecimal total, Optional<String> reason, Instant now);
 
     Optional<Order> find(String orderId);
+
+    /** An order the worker has not decided yet, and how often it was sent again. */
+    record Undecided(Order order, int resends) {}
+
+    /** ACCEPTED orders waiting since before {@code before} (sent or last sent again then), read page by page. */
+    java.util.stream.Stream<Undecided> undecidedSince(Instant before);
+
+    /** Notes that the order's event was sent again at {@code now}; false if it was decided meanwhile. */
+    boolean resent(String orderId, Instant now);
+
+    /** Marks an order the worker never decided as FAILED with {@code reason}; false if it was decided meanwhile. */
+    boolean fail(String orderId, String reason, Instant now);
 
     /**
      * Orders decided as {@code status} on the days {@code from} to {@code to} (UTC, both included),

@@ -21,6 +21,8 @@ import java.util.Optional;
 public final class DynamoDbJobStore implements JobStore {
 
     public static final Duration KEEP = Duration.ofDays(30);
+    /** The sparse index of jobs with a deadline: partition status, sort deadline (ISO-8601); DONE jobs leave it. */
+    public static final String BY_STATUS_DEADLINE = "ByStatusDeadline";
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -31,7 +33,7 @@ public final class DynamoDbJobStore implements JobStore {
     }
 
     @Override
-    public Creation create(ReportRequest request, String requestHash, Instant now) {
+    public Creation create(ReportRequest request, String requestHash, Instant now, Instant deadline) {
         Map<String, AttributeValue> item = new HashMap<>();
         item.put("jobId", s(request.jobId()));
         item.put("status", s(JobStatus.PENDING.name()));
@@ -41,6 +43,7 @@ public final class DynamoDbJobStore implements JobStore {
         item.put("requestHash", s(requestHash));
         item.put("createdAt", s(now.toString()));
         item.put("updatedAt", s(now.toString()));
+        item.put("deadline", s(deadline.toString()));
         item.put("expiresAt", AttributeValue.fromN(Long.toString(now.plus(KEEP).getEpochSecond())));
         PutItemRequest put = PutItemRequest.builder().tableName(table).item(item)
                 .conditionExpression("attribute_not_exists(jobId)").build();
@@ -49,6 +52,44 @@ public final class DynamoDbJobStore implements JobStore {
             case ConditionalWrites.Outcome.Refused refused -> new Creation.Exists(toJob(refused.existing()),
                     refused.existing().getOrDefault("requestHash", s("")).s());
         };
+    }
+
+    @Override
+    public boolean reopen(String jobId, Instant now, Instant deadline) {
+        return ConditionalWrites.update(dynamo, UpdateItemRequest.builder().tableName(table).key(Map.of("jobId", s(jobId)))
+                .updateExpression("SET #status = :pending, updatedAt = :now, deadline = :deadline REMOVE reason")
+                .conditionExpression("#status = :failed OR (#status IN (:pending, :running) AND deadline < :now)")
+                .expressionAttributeNames(Map.of("#status", "status"))
+                .expressionAttributeValues(Map.of(":pending", s(JobStatus.PENDING.name()), ":failed", s(JobStatus.FAILED.name()),
+                        ":running", s(JobStatus.RUNNING.name()), ":now", s(now.toString()), ":deadline", s(deadline.toString())))
+                .build()) instanceof ConditionalWrites.Outcome.Applied;
+    }
+
+    @Override
+    public java.util.stream.Stream<Job> overdue(Instant now) {
+        return java.util.stream.Stream.of(JobStatus.PENDING, JobStatus.RUNNING).flatMap(status -> dynamo.queryPaginator(r -> r
+                        .tableName(table).indexName(BY_STATUS_DEADLINE)
+                        .keyConditionExpression("#status = :status AND deadline < :now")
+                        .expressionAttributeNames(Map.of("#status", "status"))
+                        .expressionAttributeValues(Map.of(":status", s(status.name()), ":now", s(now.toString())))
+                        .limit(100))
+                .items().stream().map(DynamoDbJobStore::toJob));
+    }
+
+    @Override
+    public boolean expire(String jobId, Instant now) {
+        Optional<Job> job = find(jobId).filter(j -> j.overdue(now));
+        if (job.isEmpty()) {
+            return false;
+        }
+        return ConditionalWrites.update(dynamo, UpdateItemRequest.builder().tableName(table).key(Map.of("jobId", s(jobId)))
+                .updateExpression("SET #status = :failed, updatedAt = :now, reason = :reason")
+                .conditionExpression("#status IN (:pending, :running) AND deadline < :now")
+                .expressionAttributeNames(Map.of("#status", "status"))
+                .expressionAttributeValues(Map.of(":failed", s(JobStatus.FAILED.name()), ":pending", s(JobStatus.PENDING.name()),
+                        ":running", s(JobStatus.RUNNING.name()), ":now", s(now.toString()),
+                        ":reason", s(Job.overdueReason(job.get().deadline().orElseThrow()))))
+                .build()) instanceof ConditionalWrites.Outcome.Applied;
     }
 
     @Override
@@ -81,7 +122,7 @@ public final class DynamoDbJobStore implements JobStore {
     @Override
     public void done(String jobId, String reportKey, long rows, Instant now) {
         dynamo.updateItem(r -> r.tableName(table).key(Map.of("jobId", s(jobId)))
-                .updateExpression("SET #status = :done, reportKey = :key, #rows = :rows, updatedAt = :now REMOVE reason")
+                .updateExpression("SET #status = :done, reportKey = :key, #rows = :rows, updatedAt = :now REMOVE reason, deadline")
                 .conditionExpression("attribute_exists(jobId)")
                 .expressionAttributeNames(Map.of("#status", "status", "#rows", "rows"))
                 .expressionAttributeValues(Map.of(":done", s(JobStatus.DONE.name()), ":key", s(reportKey),
@@ -96,7 +137,8 @@ public final class DynamoDbJobStore implements JobStore {
                 Instant.parse(item.get("updatedAt").s()),
                 Optional.ofNullable(item.get("reportKey")).map(AttributeValue::s),
                 Optional.ofNullable(item.get("reason")).map(AttributeValue::s),
-                Optional.ofNullable(item.get("rows")).map(v -> Long.parseLong(v.n())));
+                Optional.ofNullable(item.get("rows")).map(v -> Long.parseLong(v.n())),
+                Optional.ofNullable(item.get("deadline")).map(v -> Instant.parse(v.s())));
     }
 
     private static AttributeValue s(String value) {

@@ -13,8 +13,11 @@ public interface JobStore {
         record Exists(Job job, String requestHash) implements Creation {}
     }
 
-    /** Records {@code request} as PENDING unless its job id exists. */
-    Creation create(ReportRequest request, String requestHash, Instant now);
+    /** Records {@code request} as PENDING, to be finished by {@code deadline}, unless its job id exists. */
+    Creation create(ReportRequest request, String requestHash, Instant now, Instant deadline);
+
+    /** Makes a FAILED or overdue job PENDING again, to be finished by {@code deadline}; false if it was neither. */
+    boolean reopen(String jobId, Instant now, Instant deadline);
 
     Optional<Job> find(String jobId);
 
@@ -23,4 +26,10 @@ public interface JobStore {
 
     /** Marks the job DONE with where its report is. */
     void done(String jobId, String reportKey, long rows, Instant now);
+
+    /** PENDING and RUNNING jobs whose deadline is before {@code now}, read page by page. */
+    java.util.stream.Stream<Job> overdue(Instant now);
+
+    /** Marks an overdue job FAILED ({@link Job#overdueReason}); false if it finished or is not overdue. */
+    boolean expire(String jobId, Instant now);
 }

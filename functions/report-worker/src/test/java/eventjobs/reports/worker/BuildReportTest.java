@@ -58,6 +58,21 @@ class BuildReportTest {
         }
 
         @Override
+        public Stream<Undecided> undecidedSince(Instant before) {
+            throw new AssertionError("a report never sweeps orders");
+        }
+
+        @Override
+        public boolean resent(String orderId, Instant now) {
+            throw new AssertionError("a report never writes orders");
+        }
+
+        @Override
+        public boolean fail(String orderId, String reason, Instant now) {
+            throw new AssertionError("a report never writes orders");
+        }
+
+        @Override
         public Stream<Order> decidedOn(OrderStatus status, LocalDate from, LocalDate to) {
             return orders.stream().filter(o -> o.status() == status).filter(o -> {
                 LocalDate day = o.decidedAt().orElseThrow().atZone(ZoneOffset.UTC).toLocalDate();
@@ -68,9 +83,24 @@ class BuildReportTest {
 
     private final JobStore jobs = new JobStore() {
         @Override
-        public Creation create(ReportRequest request, String requestHash, Instant now) {
+        public Creation create(ReportRequest request, String requestHash, Instant now, Instant deadline) {
             statuses.put(request.jobId(), JobStatus.PENDING);
             return new Creation.Created();
+        }
+
+        @Override
+        public boolean reopen(String jobId, Instant now, Instant deadline) {
+            throw new AssertionError("the worker never reopens a job");
+        }
+
+        @Override
+        public Stream<Job> overdue(Instant now) {
+            throw new AssertionError("the worker never sweeps jobs");
+        }
+
+        @Override
+        public boolean expire(String jobId, Instant now) {
+            throw new AssertionError("the worker never sweeps jobs");
         }
 
         @Override
@@ -113,7 +143,7 @@ class BuildReportTest {
         order("2026-11-02T09:00:00Z", "EUR", OrderStatus.REJECTED, 9, "99.00");
         order("2026-11-03T00:00:00Z", "EUR", OrderStatus.CONFIRMED, 1, "7.00");
         ReportRequest request = new ReportRequest("j-1", LocalDate.parse("2026-11-01"), LocalDate.parse("2026-11-02"), Optional.empty());
-        jobs.create(request, "h", CLOCK.instant());
+        jobs.create(request, "h", CLOCK.instant(), CLOCK.instant().plusSeconds(3900));
 
         Optional<String> key = build().apply(request);
 
@@ -132,7 +162,7 @@ class BuildReportTest {
         order("2026-11-01T10:00:00Z", "EUR", OrderStatus.CONFIRMED, 1, "1.00");
         ReportRequest usd = new ReportRequest("j-2", LocalDate.parse("2026-11-01"), LocalDate.parse("2026-11-01"),
                 Optional.of(Currency.getInstance("USD")));
-        jobs.create(usd, "h", CLOCK.instant());
+        jobs.create(usd, "h", CLOCK.instant(), CLOCK.instant().plusSeconds(3900));
 
         build().apply(usd);
 

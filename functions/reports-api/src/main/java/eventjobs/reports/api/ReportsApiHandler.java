@@ -60,7 +60,11 @@ public class ReportsApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, 
         EventCodec codec = new EventCodec();
         JobStore jobs = new DynamoDbJobStore(aws.dynamoDb(), env.require("JOBS_TABLE"));
         RequestReport.Worker worker = lambdaWorker(aws.lambda(), env.require("REPORT_WORKER_FUNCTION"), codec, clock);
-        this(new RequestReport(jobs, worker, codec, env.optional("REPORT_MAX_DAYS").map(Integer::parseInt).orElse(366), clock),
+        // a job can finish until its last event is as old as the worker's MaximumEventAgeInSeconds and that attempt times out
+        Duration finishWithin = Duration.ofSeconds(env.optional("REPORT_EVENT_MAX_AGE_SECONDS").map(Long::parseLong).orElse(21_600L)
+                + env.optional("REPORT_WORKER_TIMEOUT_SECONDS").map(Long::parseLong).orElse(900L));
+        this(new RequestReport(jobs, worker, codec, env.optional("REPORT_MAX_DAYS").map(Integer::parseInt).orElse(366),
+                finishWithin, clock),
                 jobs, s3Downloads(aws.presigner(), env.require("RESULTS_BUCKET")),
                 Duration.ofSeconds(env.optional("DOWNLOAD_URL_SECONDS").map(Long::parseLong).orElse(900L)), clock);
     }
@@ -108,11 +112,14 @@ public class ReportsApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, 
             throw ApiError.badRequest("invalid job id", List.of(new Violation("jobId", "must be 1 to 64 letters, digits, '-' or '_'")));
         }
         Job job = jobs.find(jobId).orElseThrow(() -> ApiError.notFound("no job " + jobId));
-        ObjectNode view = JSON.createObjectNode().put("jobId", job.jobId()).put("status", job.status().name())
+        // past its deadline a job is FAILED, whether or not the sweeper has written so yet
+        boolean overdue = job.overdue(clock.instant());
+        ObjectNode view = JSON.createObjectNode().put("jobId", job.jobId())
+                .put("status", overdue ? JobStatus.FAILED.name() : job.status().name())
                 .put("from", job.request().from().toString()).put("to", job.request().to().toString());
         job.request().currency().ifPresent(c -> view.put("currency", c.getCurrencyCode()));
         view.put("createdAt", job.createdAt().toString()).put("updatedAt", job.updatedAt().toString());
-        job.reason().ifPresent(reason -> view.put("reason", reason));
+        (overdue ? job.deadline().map(Job::overdueReason) : job.reason()).ifPresent(reason -> view.put("reason", reason));
         job.rows().ifPresent(rows -> view.put("rows", rows));
         if (job.status() == JobStatus.DONE && job.reportKey().isPresent()) {
             view.putObject("download")

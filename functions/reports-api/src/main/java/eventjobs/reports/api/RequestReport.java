@@ -13,6 +13,8 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
@@ -43,20 +45,27 @@ public final class RequestReport {
     private final Worker worker;
     private final EventCodec codec;
     private final int maxDays;
+    private final Duration finishWithin;
     private final Clock clock;
 
-    public RequestReport(JobStore jobs, Worker worker, EventCodec codec, int maxDays, Clock clock) {
+    /**
+     * @param finishWithin how long after it starts a job can still finish: Lambda's maximum event
+     *                     age of the worker's invocations plus its timeout; after that it is FAILED
+     */
+    public RequestReport(JobStore jobs, Worker worker, EventCodec codec, int maxDays, Duration finishWithin, Clock clock) {
         this.jobs = jobs;
         this.worker = worker;
         this.codec = codec;
         this.maxDays = maxDays;
+        this.finishWithin = finishWithin;
         this.clock = clock;
     }
 
     public Requested request(JsonNode body, Optional<String> idempotencyKey, String caller) {
         ReportRequest request = parse(body, IdempotentRequests.id("report\n", idempotencyKey, caller));
         String hash = IdempotentRequests.bodyHash(body);
-        return switch (jobs.create(request, hash, clock.instant())) {
+        Instant now = clock.instant();
+        return switch (jobs.create(request, hash, now, now.plus(finishWithin))) {
             case JobStore.Creation.Created created -> {
                 start(request);
                 yield new Requested(request.jobId(), false);
@@ -65,8 +74,8 @@ public final class RequestReport {
                 if (!exists.requestHash().equals(hash)) {
                     throw IdempotentRequests.keyReused();
                 }
-                if (exists.job().status() == JobStatus.FAILED) {
-                    jobs.move(request.jobId(), JobStatus.PENDING, Optional.empty(), clock.instant());
+                if ((exists.job().status() == JobStatus.FAILED || exists.job().overdue(now))
+                        && jobs.reopen(request.jobId(), now, now.plus(finishWithin))) {
                     start(request);
                 }
                 yield new Requested(request.jobId(), true);

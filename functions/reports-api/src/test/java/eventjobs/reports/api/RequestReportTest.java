@@ -38,6 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RequestReportTest {
 
     private final EmbeddedAws aws = LocalAws.shared();
+    private static final Duration FINISH_WITHIN = Duration.ofMinutes(65);
     private final Clock clock = Clock.systemUTC();
     private final EventCodec codec = new EventCodec();
     private DynamoDbClient dynamo;
@@ -57,7 +58,11 @@ class RequestReportTest {
     }
 
     private ReportsApiHandler handler(RequestReport.Worker worker) {
-        return new ReportsApiHandler(new RequestReport(jobs, worker, codec, 366, clock), jobs,
+        return handler(worker, clock);
+    }
+
+    private ReportsApiHandler handler(RequestReport.Worker worker, Clock clock) {
+        return new ReportsApiHandler(new RequestReport(jobs, worker, codec, 366, FINISH_WITHIN, clock), jobs,
                 (key, validFor) -> URI.create("http://example.invalid/" + key), Duration.ofMinutes(15), clock);
     }
 
@@ -95,6 +100,33 @@ class RequestReportTest {
             assertThat(jobs.find(jobId).orElseThrow().status()).isEqualTo(JobStatus.PENDING);
             assertThat(dynamo.scan(r -> r.tableName("Jobs")).count()).isEqualTo(1);
         }
+    }
+
+    @Test
+    void get_shouldAnswerFailed_whenTheJobIsPastItsDeadline_andTheSameRequestStartsItAgain() {
+        List<ReportRequest> started = new ArrayList<>();
+        String jobId = JsonMapper.shared().readTree(handler(started::add)
+                .handleRequest(sample(), LocalContext.of("ReportsApiFunction", Duration.ofSeconds(10))).getBody()).get("jobId").asString();
+        APIGatewayV2HTTPEvent get = EventLoader.loadApiGatewayHttpEvent(Path.of(System.getProperty("eventjobs.root"), "events",
+                "reports-api-get.json").toString());
+        get.setPathParameters(java.util.Map.of("jobId", jobId));
+        get.setRawPath("/jobs/" + jobId);
+        Clock later = Clock.offset(clock, FINISH_WITHIN.plusSeconds(1));
+
+        var onTime = JsonMapper.shared().readTree(handler(started::add).handleRequest(get,
+                LocalContext.of("ReportsApiFunction", Duration.ofSeconds(10))).getBody());
+        var overdue = JsonMapper.shared().readTree(handler(started::add, later).handleRequest(get,
+                LocalContext.of("ReportsApiFunction", Duration.ofSeconds(10))).getBody());
+        APIGatewayV2HTTPResponse again = handler(started::add, later)
+                .handleRequest(sample(), LocalContext.of("ReportsApiFunction", Duration.ofSeconds(10)));
+
+        assertThat(onTime.get("status").asString()).isEqualTo("PENDING");
+        assertThat(overdue.get("status").asString()).isEqualTo("FAILED");
+        assertThat(overdue.get("reason").asString()).startsWith("the report did not finish by ").contains("JobsDLQ");
+        assertThat(again.getStatusCode()).isEqualTo(202);
+        assertThat(started).extracting(ReportRequest::jobId).containsExactly(jobId, jobId);
+        assertThat(jobs.find(jobId).orElseThrow().deadline()).hasValueSatisfying(deadline ->
+                assertThat(deadline).isAfter(later.instant().plus(FINISH_WITHIN).minusSeconds(60)));
     }
 
     @Test
