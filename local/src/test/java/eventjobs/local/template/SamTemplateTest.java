@@ -50,7 +50,8 @@ class SamTemplateTest {
         assertThat(api.events().getFirst().type()).isEqualTo("HttpApi");
 
         assertThat(template.queues()).extracting(Specs.Queue::name)
-                .containsExactly("eventjobs-OrdersQueue", "eventjobs-OrdersDLQ", "eventjobs-UploadsDLQ", "eventjobs-JobsDLQ");
+                .containsExactly("eventjobs-OrdersQueue", "eventjobs-OrdersDLQ", "eventjobs-UploadsDLQ", "eventjobs-JobsDLQ",
+                        "eventjobs-SweeperDLQ");
         assertThat(template.function("ReportsApiFunction").orElseThrow().environment())
                 .containsEntry("REPORT_WORKER_FUNCTION", "arn:aws:lambda:us-east-1:000000000000:function:eventjobs-ReportWorkerFunction:live");
         assertThat(template.buckets()).extracting(Specs.Bucket::name)
