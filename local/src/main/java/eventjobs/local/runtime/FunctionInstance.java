@@ -97,13 +97,20 @@ public final class FunctionInstance implements AutoCloseable {
         return process.pid();
     }
 
+    /** A request id in Lambda's format (a UUID). */
+    public static String newRequestId() {
+        return UUID.randomUUID().toString();
+    }
+
     /**
      * Runs one invocation to its end: a response, an error, a timeout or a crash. As in Lambda, a
      * cold instance's init has its own budget ({@link #INIT_BUDGET}) and the function's timeout
      * starts when the runtime takes the event.
+     *
+     * @param requestId what the function sees as {@code context.getAwsRequestId()}; the retries of
+     *                  an asynchronous event share one
      */
-    public InvocationResult invoke(byte[] event) {
-        String requestId = UUID.randomUUID().toString();
+    public InvocationResult invoke(String requestId, byte[] event) {
         Instant begin = Instant.now();
         CompletableFuture<Instant> delivered = new CompletableFuture<>();
         CompletableFuture<RuntimeApi.Reply> reply = new CompletableFuture<>();
