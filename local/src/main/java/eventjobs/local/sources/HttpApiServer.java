@@ -21,6 +21,7 @@ import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -33,15 +34,20 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The template's APIs on one local port, as API Gateway runs them: HttpApi routes get the
  * payload format 2.0 event, Api (REST) routes the 1.0 proxy event
  * (<a href="https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html">AWS docs</a>).
- * Function answers are mapped back the way each API type does; a malformed answer is a 502.
- * Authorization is not enforced. Thread-safe.
+ * Function answers are mapped back the way each API type does; a malformed answer is a 502, a
+ * failed function a 500 (HTTP API) or 502 (REST), and a function still running when API Gateway
+ * stops waiting a 503 (HTTP API) or 504 (REST). Authorization is not enforced. Thread-safe.
  */
 public final class HttpApiServer implements EventSource {
 
@@ -60,14 +66,32 @@ public final class HttpApiServer implements EventSource {
         }
     }
 
+    /**
+     * How long API Gateway waits for a function before it answers on its own: 30 s for an HTTP
+     * API (<a href="https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html">AWS docs</a>),
+     * 29 s by default for a REST API
+     * (<a href="https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html">AWS docs</a>).
+     */
+    record IntegrationTimeouts(Duration httpApi, Duration restApi) {
+        static IntegrationTimeouts aws() {
+            return new IntegrationTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(29));
+        }
+
+        Duration of(boolean httpApi) {
+            return httpApi ? this.httpApi : restApi;
+        }
+    }
+
     private final HttpServer server;
     private final List<HttpRoute> routes = new ArrayList<>();
     private final InvocationLog log;
     private final Clock clock;
+    private final IntegrationTimeouts timeouts;
 
-    HttpApiServer(int port, InvocationLog log, Clock clock) throws IOException {
+    HttpApiServer(int port, InvocationLog log, Clock clock, IntegrationTimeouts timeouts) throws IOException {
         this.log = log;
         this.clock = clock;
+        this.timeouts = timeouts;
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 256);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", this::handle);
@@ -83,7 +107,7 @@ public final class HttpApiServer implements EventSource {
             return EventSource.all(List.of());
         }
         try {
-            HttpApiServer server = new HttpApiServer(port, context.log(), context.clock());
+            HttpApiServer server = new HttpApiServer(port, context.log(), context.clock(), IntegrationTimeouts.aws());
             routes.forEach(r -> server.route(r.event().method(), r.event().path(), r.event().httpApi(), r.function().pool()));
             return server;
         } catch (BindException e) {
@@ -125,20 +149,49 @@ public final class HttpApiServer implements EventSource {
                     return;
                 }
             }
-            send(exchange, 404, Map.of("Content-Type", List.of("application/json")), "{\"message\":\"Not Found\"}".getBytes(StandardCharsets.UTF_8));
+            Response notFound = gatewayAnswer(404, "{\"message\":\"Not Found\"}");
+            send(exchange, notFound.status(), notFound.headers(), notFound.body());
         }
     }
 
     private void invoke(HttpExchange exchange, HttpRoute route, Map<String, String> pathParameters) throws IOException {
         byte[] body = exchange.getRequestBody().readAllBytes();
         ObjectNode event = route.httpApi() ? v2Event(exchange, route, pathParameters, body) : v1Event(exchange, route, pathParameters, body);
-        InvocationResult result = route.function().invoke(JSON.writeValueAsBytes(event));
-        Response response = result.succeeded()
-                ? response(result.payload(), route.httpApi())
-                : failure(result, route.httpApi());
-        log.invoked(route.function().config().name(), "http:" + route.routeKey(), result,
-                exchange.getRequestMethod() + " " + exchange.getRequestURI() + " -> " + response.status());
+        byte[] payload = JSON.writeValueAsBytes(event);
+        String function = route.function().config().name();
+        String trigger = "http:" + route.routeKey();
+        String request = exchange.getRequestMethod() + " " + exchange.getRequestURI();
+        CompletableFuture<InvocationResult> invocation = CompletableFuture.supplyAsync(
+                () -> route.function().invoke(payload), task -> Thread.ofVirtual().name("api-" + function).start(task));
+        Duration limit = timeouts.of(route.httpApi());
+        Optional<InvocationResult> result = await(invocation, limit);
+        if (result.isEmpty()) {
+            Response response = integrationTimeout(route.httpApi());
+            // API Gateway stops waiting, the function runs on until it ends or its own timeout
+            invocation.thenAccept(late -> log.invoked(function, trigger, late, request + " -> " + response.status()
+                    + " (API Gateway stopped waiting after " + limit.toSeconds() + " s)"));
+            send(exchange, response.status(), response.headers(), response.body());
+            return;
+        }
+        Response response = result.get().succeeded()
+                ? response(result.get().payload(), route.httpApi())
+                : failure(route.httpApi());
+        log.invoked(function, trigger, result.get(), request + " -> " + response.status());
         send(exchange, response.status(), response.headers(), response.body());
+    }
+
+    /** The invocation's result, or empty when it did not end within {@code limit}. */
+    private static Optional<InvocationResult> await(CompletableFuture<InvocationResult> invocation, Duration limit) {
+        try {
+            return Optional.of(invocation.get(limit.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (TimeoutException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the function", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
     }
 
     private ObjectNode v2Event(HttpExchange exchange, HttpRoute route, Map<String, String> pathParameters, byte[] body) {
@@ -331,20 +384,34 @@ public final class HttpApiServer implements EventSource {
         return new Response(statusNode.asInt(), headers, body);
     }
 
-    private static Response failure(InvocationResult result, boolean httpApi) {
-        if (result.outcome() == InvocationResult.Outcome.TIMEOUT) {
-            return new Response(504, Map.of("Content-Type", List.of("application/json")),
-                    "{\"message\":\"Endpoint request timed out\"}".getBytes(StandardCharsets.UTF_8));
-        }
+    /**
+     * What API Gateway answers when the function fails: it throws, crashes or runs past its own
+     * timeout. An HTTP API answers 500
+     * (<a href="https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-lambda.html">AWS docs</a>),
+     * a REST API 502
+     * (<a href="https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html">AWS docs</a>).
+     */
+    static Response failure(boolean httpApi) {
+        return httpApi ? gatewayAnswer(500, "{\"message\":\"Internal Server Error\"}") : badGateway();
+    }
+
+    /**
+     * What API Gateway answers when it stops waiting for the function ({@link IntegrationTimeouts}):
+     * an HTTP API 503, a REST API 504
+     * (<a href="https://repost.aws/knowledge-center/api-gateway-504-errors">AWS docs</a>).
+     */
+    static Response integrationTimeout(boolean httpApi) {
         return httpApi
-                ? new Response(500, Map.of("Content-Type", List.of("application/json")),
-                        "{\"message\":\"Internal Server Error\"}".getBytes(StandardCharsets.UTF_8))
-                : badGateway();
+                ? gatewayAnswer(503, "{\"message\":\"Service Unavailable\"}")
+                : gatewayAnswer(504, "{\"message\": \"Endpoint request timed out\"}");
     }
 
     private static Response badGateway() {
-        return new Response(502, Map.of("Content-Type", List.of("application/json")),
-                "{\"message\":\"Internal server error\"}".getBytes(StandardCharsets.UTF_8));
+        return gatewayAnswer(502, "{\"message\": \"Internal server error\"}");
+    }
+
+    private static Response gatewayAnswer(int status, String body) {
+        return new Response(status, Map.of("Content-Type", List.of("application/json")), body.getBytes(StandardCharsets.UTF_8));
     }
 
     private static void send(HttpExchange exchange, int status, Map<String, List<String>> headers, byte[] body) throws IOException {
