@@ -58,11 +58,17 @@ public final class HttpApiServer implements EventSource {
     private static final DateTimeFormatter REQUEST_TIME =
             DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT).withZone(ZoneOffset.UTC);
 
-    /** A route of an HTTP API (payload 2.0) or a REST API (payload 1.0). */
-    record Route(String name, boolean httpApi, String method, String path) implements EventSource.Event {
+    /**
+     * A route of an HTTP API (payload 2.0) or a REST API (payload 1.0).
+     *
+     * @param binaryMediaTypes the REST API's BinaryMediaTypes (none for an HTTP API)
+     */
+    record Route(String name, boolean httpApi, String method, String path, List<String> binaryMediaTypes)
+            implements EventSource.Event {
         static Route read(EventProperties properties) {
-            return new Route(properties.name(), properties.type().equals("HttpApi"),
-                    properties.string("Method", "ANY").toUpperCase(Locale.ROOT), properties.string("Path", "/{proxy+}"));
+            boolean httpApi = properties.type().equals("HttpApi");
+            return new Route(properties.name(), httpApi, properties.string("Method", "ANY").toUpperCase(Locale.ROOT),
+                    properties.string("Path", "/{proxy+}"), httpApi ? List.of() : properties.restApiBinaryMediaTypes());
         }
     }
 
@@ -108,7 +114,8 @@ public final class HttpApiServer implements EventSource {
         }
         try {
             HttpApiServer server = new HttpApiServer(port, context.log(), context.clock(), IntegrationTimeouts.aws());
-            routes.forEach(r -> server.route(r.event().method(), r.event().path(), r.event().httpApi(), r.function().pool()));
+            routes.forEach(r -> server.route(r.event().method(), r.event().path(), r.event().httpApi(),
+                    r.event().binaryMediaTypes(), r.function().pool()));
             return server;
         } catch (BindException e) {
             throw new EmbeddedAws.PortInUse(port);
@@ -118,8 +125,8 @@ public final class HttpApiServer implements EventSource {
     }
 
     /** Adds a route; call before {@link #start()}. */
-    void route(String method, String path, boolean httpApi, FunctionPool function) {
-        routes.add(HttpRoute.of(method, path, httpApi, function));
+    void route(String method, String path, boolean httpApi, List<String> binaryMediaTypes, FunctionPool function) {
+        routes.add(HttpRoute.of(method, path, httpApi, binaryMediaTypes, function));
         routes.sort(Comparator.comparingInt(HttpRoute::specificity).reversed());
     }
 
@@ -241,7 +248,12 @@ public final class HttpApiServer implements EventSource {
         context.put("stage", "$default");
         context.put("time", REQUEST_TIME.format(now));
         context.put("timeEpoch", now.toEpochMilli());
-        body(event, exchange.getRequestHeaders(), body);
+        // an HTTP API leaves body out when the request has none
+        if (body.length > 0) {
+            body(event, route, exchange.getRequestHeaders(), body);
+        } else {
+            event.put("isBase64Encoded", false);
+        }
         return event;
     }
 
@@ -291,26 +303,20 @@ public final class HttpApiServer implements EventSource {
         ObjectNode identity = context.putObject("identity");
         identity.put("sourceIp", exchange.getRemoteAddress().getAddress().getHostAddress());
         identity.put("userAgent", Optional.ofNullable(exchange.getRequestHeaders().getFirst("User-Agent")).orElse(""));
-        body(event, exchange.getRequestHeaders(), body);
+        // a REST API sends body null when the request has none
+        if (body.length > 0) {
+            body(event, route, exchange.getRequestHeaders(), body);
+        } else {
+            event.putNull("body");
+            event.put("isBase64Encoded", false);
+        }
         return event;
     }
 
-    private static void body(ObjectNode event, Headers headers, byte[] body) {
-        if (body.length == 0) {
-            event.putNull("body");
-            event.put("isBase64Encoded", false);
-            return;
-        }
-        String contentType = Optional.ofNullable(headers.getFirst("Content-Type")).orElse("").toLowerCase(Locale.ROOT);
-        boolean text = contentType.startsWith("text/") || contentType.contains("json") || contentType.contains("xml")
-                || contentType.contains("x-www-form-urlencoded") || contentType.contains("javascript");
-        if (text) {
-            event.put("body", new String(body, StandardCharsets.UTF_8));
-            event.put("isBase64Encoded", false);
-        } else {
-            event.put("body", Base64.getEncoder().encodeToString(body));
-            event.put("isBase64Encoded", true);
-        }
+    private static void body(ObjectNode event, HttpRoute route, Headers headers, byte[] body) {
+        boolean base64 = route.base64(Optional.ofNullable(headers.getFirst("Content-Type")).orElse(""));
+        event.put("body", base64 ? Base64.getEncoder().encodeToString(body) : new String(body, StandardCharsets.UTF_8));
+        event.put("isBase64Encoded", base64);
     }
 
     private static Map<String, List<String>> query(String rawQuery) {

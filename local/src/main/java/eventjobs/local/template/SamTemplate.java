@@ -155,6 +155,27 @@ public final class SamTemplate {
         return new EventProperties(this, event, event.path() + ".Properties", event.properties());
     }
 
+    /**
+     * The BinaryMediaTypes of a REST API: those of Globals.Api and of the {@code AWS::Serverless::Api}
+     * resource, if the route names one (else SAM's implicit API has Globals.Api's alone), with SAM's
+     * {@code ~1} read as {@code /}.
+     *
+     * @throws TemplateException when {@code restApiLogicalId} is no AWS::Serverless::Api of this template
+     */
+    public List<String> binaryMediaTypes(Optional<String> restApiLogicalId, String path) {
+        List<Object> types = new ArrayList<>(listOf(resolvedMap(map(globals.get("Api"), "Globals.Api"), "Globals.Api")
+                .get("BinaryMediaTypes"), "Globals.Api.BinaryMediaTypes"));
+        if (restApiLogicalId.isPresent()) {
+            String id = restApiLogicalId.get();
+            if (!ids("AWS::Serverless::Api").contains(id)) {
+                throw new TemplateException(file + ": " + path + " must be a !Ref to a AWS::Serverless::Api in this template, was " + id);
+            }
+            String at = "Resources." + id + ".Properties";
+            types.addAll(listOf(resolvedMap(properties(id), at).get("BinaryMediaTypes"), at + ".BinaryMediaTypes"));
+        }
+        return types.stream().map(type -> String.valueOf(type).replace("~1", "/")).toList();
+    }
+
     private NotEmulated readNotEmulated() {
         Set<String> lines = new TreeSet<>();
         Map<String, Set<String>> ignoredByProperty = new LinkedHashMap<>();

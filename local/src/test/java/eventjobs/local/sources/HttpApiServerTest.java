@@ -6,24 +6,29 @@ import eventjobs.local.runtime.FunctionPool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The API server in front of real function JVMs, answering as API Gateway does when a function fails. */
+/** The API server in front of real function JVMs: the events it sends and what it answers when a function fails. */
 class HttpApiServerTest {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final JsonMapper JSON = JsonMapper.shared();
 
     @TempDir
     Path runtimeDirectory;
@@ -44,11 +49,14 @@ class HttpApiServerTest {
         return pool;
     }
 
-    /** One server with an HTTP API route {@code /http} and a REST route {@code /rest}, both to {@code function}. */
+    /**
+     * One server with an HTTP API route {@code /http} and a REST route {@code /rest} (BinaryMediaTypes
+     * {@code image/*}), both to {@code function}.
+     */
     private HttpApiServer server(FunctionPool function, HttpApiServer.IntegrationTimeouts timeouts) throws Exception {
         HttpApiServer server = new HttpApiServer(0, InvocationLog.discard(), Clock.systemUTC(), timeouts);
-        server.route("ANY", "/http", true, function);
-        server.route("ANY", "/rest", false, function);
+        server.route("ANY", "/http", true, List.of(), function);
+        server.route("ANY", "/rest", false, List.of("image/*"), function);
         open.add(server);
         server.start();
         return server;
@@ -57,6 +65,48 @@ class HttpApiServerTest {
     private static HttpResponse<String> get(HttpApiServer server, String path) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The event the Http fixture received for a POST of {@code body} with {@code contentType}. */
+    private static JsonNode posted(HttpApiServer server, String path, byte[] body, String contentType) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + path))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+        return JSON.readTree(HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString()).body());
+    }
+
+    @Test
+    void restApi_shouldBase64OnlyTheBinaryMediaTypesOfTheApi() throws Exception {
+        HttpApiServer server = server(pool("Http", Duration.ofSeconds(10)), HttpApiServer.IntegrationTimeouts.aws());
+        byte[] bytes = {1, 2, 'b', 'i', 'n'};
+
+        JsonNode octets = posted(server, "/rest", "octets".getBytes(StandardCharsets.UTF_8), "application/octet-stream");
+        JsonNode image = posted(server, "/rest", bytes, "image/png");
+        JsonNode empty = posted(server, "/rest", new byte[0], null);
+
+        assertThat(octets.get("isBase64Encoded").asBoolean()).isFalse();
+        assertThat(octets.get("body").asString()).isEqualTo("octets");
+        assertThat(image.get("isBase64Encoded").asBoolean()).isTrue();
+        assertThat(Base64.getDecoder().decode(image.get("body").asString())).isEqualTo(bytes);
+        assertThat(empty.get("body").isNull()).isTrue();
+    }
+
+    @Test
+    void httpApi_shouldBase64NonTextBodies_andLeaveBodyOut_whenThereIsNone() throws Exception {
+        HttpApiServer server = server(pool("Http", Duration.ofSeconds(10)), HttpApiServer.IntegrationTimeouts.aws());
+
+        JsonNode octets = posted(server, "/http", "octets".getBytes(StandardCharsets.UTF_8), "application/octet-stream");
+        JsonNode json = posted(server, "/http", "{\"a\":1}".getBytes(StandardCharsets.UTF_8), "application/json; charset=utf-8");
+        JsonNode empty = posted(server, "/http", new byte[0], null);
+
+        assertThat(octets.get("isBase64Encoded").asBoolean()).isTrue();
+        assertThat(octets.get("body").asString()).isEqualTo(Base64.getEncoder().encodeToString("octets".getBytes(StandardCharsets.UTF_8)));
+        assertThat(json.get("isBase64Encoded").asBoolean()).isFalse();
+        assertThat(json.get("body").asString()).isEqualTo("{\"a\":1}");
+        assertThat(empty.has("body")).isFalse();
+        assertThat(empty.get("isBase64Encoded").asBoolean()).isFalse();
     }
 
     @Test
