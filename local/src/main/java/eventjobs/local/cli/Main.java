@@ -35,8 +35,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -208,12 +210,12 @@ public final class Main {
             template.buckets().forEach(b -> out.println("  bucket         " + b.logicalId() + " = s3://" + b.name()));
             template.functions().forEach(f -> out.println("  function       " + f.logicalId() + " = " + f.name() + " ("
                     + f.events().stream().map(Specs.Event::name).toList() + ")"));
-            out.println("Try:");
-            runtime.api().ifPresent(api -> out.println("  curl -s -X POST http://localhost:" + api.port()
-                    + "/orders -H 'content-type: application/json' -d '{\"customerId\":\"cust-1\",\"currency\":\"EUR\",\"lines\":[{\"sku\":\"BOOK-1\",\"quantity\":1,\"unitPrice\":\"9.90\"}]}'"));
-            template.queues().stream().findFirst().ifPresent(q -> out.println("  aws --endpoint-url " + endpoint
-                    + " sqs send-message --queue-url " + endpoint + "/000000000000/" + q.name() + " --message-body '{}'"));
-            out.println("  local/run queues      # depth of every queue and DLQ");
+            List<String> tryIt = TryIt.lines(template, runtime.aws().endpoint(),
+                    runtime.api().map(api -> OptionalInt.of(api.port())).orElse(OptionalInt.empty()));
+            if (!tryIt.isEmpty()) {
+                out.println("Try:");
+                tryIt.forEach(line -> out.println("  " + line));
+            }
             out.println("Ctrl-C stops everything.");
         }
     }

@@ -122,6 +122,24 @@ public final class EventProperties {
                 path + ".RestApiId");
     }
 
+    /**
+     * The value of an S3 event's key filter rule ({@code Filter.S3Key.Rules}) named {@code prefix}
+     * or {@code suffix}; empty when there is none.
+     *
+     * @throws TemplateException for a rule with another name
+     */
+    public String s3KeyRule(String name) {
+        String value = "";
+        for (EventProperties rule : nested("Filter").nested("S3Key").entries("Rules")) {
+            String ruleName = rule.string("Name", "").toLowerCase(Locale.ROOT);
+            if (!ruleName.equals("prefix") && !ruleName.equals("suffix")) {
+                throw rule.error("Name", "must be prefix or suffix, was " + rule.string("Name", ""));
+            }
+            value = ruleName.equals(name) ? rule.string("Value", "") : value;
+        }
+        return value;
+    }
+
     /** A mistake in a property, told with the file and the property's path. */
     public TemplateException error(String property, String problem) {
         return new TemplateException(template.file() + ": " + path + "." + property + " " + problem);
