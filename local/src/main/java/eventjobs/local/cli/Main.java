@@ -18,12 +18,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -31,12 +31,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -47,6 +48,11 @@ import java.util.concurrent.CountDownLatch;
 public final class Main {
 
     public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line, with mistakes told in one line and exit status 2. */
+    static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
             String message = switch (e) {
@@ -60,7 +66,7 @@ public final class Main {
             commandLine.getErr().println("eventjobs-local: " + message);
             return 2;
         });
-        System.exit(cli.execute(args));
+        return cli;
     }
 
     /** A mistake on the command line or in an input file, told in one line. */
@@ -94,6 +100,18 @@ public final class Main {
                 description = "multiplies the waits before async retries (AWS: ~1 min, then ~2 min); e.g. 0.05 for demos")
         double asyncRetryScale;
 
+        /**
+         * Checks a port option: 1 to 65535, or 0 where any free port will do.
+         *
+         * @throws UserError naming the option
+         */
+        static void checkPort(String option, int port, boolean anyFree) {
+            if (port < (anyFree ? 0 : 1) || port > 65535) {
+                throw new UserError(option + " must be a port from 1 to 65535" + (anyFree ? " (or 0: any free port)" : "")
+                        + ", was " + port);
+            }
+        }
+
         LocalRuntime.Options.Builder options() {
             if (asyncRetryScale < 0) {
                 throw new UserError("--async-retry-scale must not be negative");
@@ -119,6 +137,8 @@ public final class Main {
         }
 
         EmbeddedAws endpoint(boolean mustOwnPort, Optional<Path> s3Directory) {
+            // the endpoint `start` runs may take any free port; other commands look for it on --port
+            checkPort("--port", port, mustOwnPort);
             String external = System.getenv("AWS_ENDPOINT_URL");
             if (external != null && !external.isBlank()) {
                 return EmbeddedAws.external(URI.create(external));
@@ -152,7 +172,7 @@ public final class Main {
         }
     }
 
-    @Command(name = "start", description = "Create every resource and run every function behind its triggers until Ctrl-C.")
+    @Command(name = "start", mixinStandardHelpOptions = true, description = "Create every resource and run every function behind its triggers until Ctrl-C.")
     static final class Start implements Callable<Integer> {
         @Mixin
         Common common;
@@ -165,6 +185,8 @@ public final class Main {
 
         @Override
         public Integer call() throws InterruptedException {
+            Common.checkPort("--port", common.port, true);
+            Common.checkPort("--api-port", apiPort, true);
             NotEmulated notEmulated = common.load().notEmulated();
             if (!notEmulated.isEmpty()) {
                 System.err.println("eventjobs-local: not emulated: " + notEmulated.summary());
@@ -208,17 +230,17 @@ public final class Main {
             template.buckets().forEach(b -> out.println("  bucket         " + b.logicalId() + " = s3://" + b.name()));
             template.functions().forEach(f -> out.println("  function       " + f.logicalId() + " = " + f.name() + " ("
                     + f.events().stream().map(Specs.Event::name).toList() + ")"));
-            out.println("Try:");
-            runtime.api().ifPresent(api -> out.println("  curl -s -X POST http://localhost:" + api.port()
-                    + "/orders -H 'content-type: application/json' -d '{\"customerId\":\"cust-1\",\"currency\":\"EUR\",\"lines\":[{\"sku\":\"BOOK-1\",\"quantity\":1,\"unitPrice\":\"9.90\"}]}'"));
-            template.queues().stream().findFirst().ifPresent(q -> out.println("  aws --endpoint-url " + endpoint
-                    + " sqs send-message --queue-url " + endpoint + "/000000000000/" + q.name() + " --message-body '{}'"));
-            out.println("  local/run queues      # depth of every queue and DLQ");
+            List<String> tryIt = TryIt.lines(template, runtime.aws().endpoint(),
+                    runtime.api().map(api -> OptionalInt.of(api.port())).orElse(OptionalInt.empty()));
+            if (!tryIt.isEmpty()) {
+                out.println("Try:");
+                tryIt.forEach(line -> out.println("  " + line));
+            }
             out.println("Ctrl-C stops everything.");
         }
     }
 
-    @Command(name = "invoke", description = "Invoke one function once with an event file, like sam local invoke: response on stdout, logs on stderr.")
+    @Command(name = "invoke", mixinStandardHelpOptions = true, description = "Invoke one function once with an event file, like sam local invoke: response on stdout, logs on stderr.")
     static final class Invoke implements Callable<Integer> {
         @Mixin
         Common common;
@@ -229,44 +251,31 @@ public final class Main {
         @Option(names = {"-e", "--event"}, required = true, description = "event JSON file (e.g. events/orders-api-post.json)")
         Path event;
 
+        @Spec
+        CommandSpec spec;
+
         @Override
         public Integer call() {
             SamTemplate template = common.load();
-            if (template.function(function).isEmpty()) {
-                throw new UserError("no function " + function + " in " + common.template + "; functions: "
-                        + String.join(", ", template.functionIds()));
-            }
-            byte[] payload = readEvent(event);
+            Specs.Function target = template.function(function).orElseThrow(() -> new UserError("no function " + function
+                    + " in " + common.template + "; functions: " + String.join(", ", template.functionIds())));
+            EventFile payload = EventFile.read(event, target);
+            payload.mismatch(target).ifPresent(warning -> spec.commandLine().getErr().println("eventjobs-local: warning: " + warning));
             EmbeddedAws aws = common.endpoint(false);
             try (LocalRuntime runtime = LocalRuntime.start(common.options().apiPort(Port.none()).triggers(false).build(), aws,
                     FunctionLogs.toStandardError(), common.log(System.err))) {
-                InvocationResult result = runtime.invoke(function, payload);
+                InvocationResult result = runtime.invoke(function, payload.bytes());
                 common.log(System.err).invoked(function, "invoke", result, "");
-                System.out.println(result.payloadText());
-                return result.succeeded() ? 0 : 1;
+                spec.commandLine().getOut().println(result.payloadText());
+                spec.commandLine().getOut().flush();
+                return payload.failed(target, result) ? 1 : 0;
             } finally {
                 aws.close();
             }
         }
-
-        private static byte[] readEvent(Path file) {
-            byte[] bytes;
-            try {
-                bytes = Files.readAllBytes(file);
-            } catch (IOException e) {
-                throw new UserError("cannot read event file " + file + ": " + e.getMessage());
-            }
-            try {
-                JsonMapper.shared().readTree(bytes);
-            } catch (JacksonException e) {
-                throw new UserError("event file " + file + " is not JSON: " + e.getOriginalMessage()
-                        + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
-            }
-            return bytes;
-        }
     }
 
-    @Command(name = "provision", description = "Create the template's queues and tables on the endpoint (harmless to repeat).")
+    @Command(name = "provision", mixinStandardHelpOptions = true, description = "Create the template's queues and tables on the endpoint (harmless to repeat).")
     static final class Provision implements Callable<Integer> {
         @Mixin
         Common common;
@@ -291,7 +300,7 @@ public final class Main {
         }
     }
 
-    @Command(name = "queues", description = "Depth of every queue of the template: visible, in flight, delayed.")
+    @Command(name = "queues", mixinStandardHelpOptions = true, description = "Depth of every queue of the template: visible, in flight, delayed.")
     static final class Queues implements Callable<Integer> {
         @Mixin
         Common common;
@@ -312,7 +321,7 @@ public final class Main {
         }
     }
 
-    @Command(name = "redrive", description = "Move the messages of a dead-letter queue back to the queue they came from.")
+    @Command(name = "redrive", mixinStandardHelpOptions = true, description = "Move the messages of a dead-letter queue back to the queue they came from.")
     static final class RedriveCommand implements Callable<Integer> {
         @Mixin
         Common common;

@@ -97,13 +97,20 @@ public final class FunctionInstance implements AutoCloseable {
         return process.pid();
     }
 
+    /** A request id in Lambda's format (a UUID). */
+    public static String newRequestId() {
+        return UUID.randomUUID().toString();
+    }
+
     /**
      * Runs one invocation to its end: a response, an error, a timeout or a crash. As in Lambda, a
      * cold instance's init has its own budget ({@link #INIT_BUDGET}) and the function's timeout
      * starts when the runtime takes the event.
+     *
+     * @param requestId what the function sees as {@code context.getAwsRequestId()}; the retries of
+     *                  an asynchronous event share one
      */
-    public InvocationResult invoke(byte[] event) {
-        String requestId = UUID.randomUUID().toString();
+    public InvocationResult invoke(String requestId, byte[] event) {
         Instant begin = Instant.now();
         CompletableFuture<Instant> delivered = new CompletableFuture<>();
         CompletableFuture<RuntimeApi.Reply> reply = new CompletableFuture<>();
@@ -122,17 +129,17 @@ public final class FunctionInstance implements AutoCloseable {
         if (reply.isDone()) {
             RuntimeApi.Reply answer = reply.join();
             return answer.error()
-                    ? result(InvocationResult.Outcome.FUNCTION_ERROR, answer.body(), errorTypeOf(answer), begin, cold)
-                    : result(InvocationResult.Outcome.SUCCESS, answer.body(), null, begin, cold);
+                    ? result(requestId, InvocationResult.Outcome.FUNCTION_ERROR, answer.body(), errorTypeOf(answer), begin, cold)
+                    : result(requestId, InvocationResult.Outcome.SUCCESS, answer.body(), null, begin, cold);
         }
         if (api.initError().isDone()) {
             kill();
             RuntimeApi.Reply answer = api.initError().join();
-            return result(InvocationResult.Outcome.INIT_ERROR, answer.body(), errorTypeOf(answer), begin, cold);
+            return result(requestId, InvocationResult.Outcome.INIT_ERROR, answer.body(), errorTypeOf(answer), begin, cold);
         }
         // the process exited before answering
         awaitExit();
-        return result(InvocationResult.Outcome.CRASH, error("Runtime.ExitError", "RequestId: " + requestId
+        return result(requestId, InvocationResult.Outcome.CRASH, error("Runtime.ExitError", "RequestId: " + requestId
                 + " Error: Runtime exited with error: exit status " + process.exitValue()), "Runtime.ExitError", begin, cold);
     }
 
@@ -140,7 +147,7 @@ public final class FunctionInstance implements AutoCloseable {
     private InvocationResult timedOut(String requestId, String message, Instant begin, boolean cold) {
         kill();
         logs.line(config.name(), Instant.now() + " " + requestId + " " + message);
-        return result(InvocationResult.Outcome.TIMEOUT, error("Sandbox.Timedout", "RequestId: " + requestId
+        return result(requestId, InvocationResult.Outcome.TIMEOUT, error("Sandbox.Timedout", "RequestId: " + requestId
                 + " Error: " + message), "Sandbox.Timedout", begin, cold);
     }
 
@@ -164,8 +171,8 @@ public final class FunctionInstance implements AutoCloseable {
         }
     }
 
-    private InvocationResult result(InvocationResult.Outcome outcome, byte[] payload, String errorType, Instant begin,
-                                    boolean cold) {
+    private InvocationResult result(String requestId, InvocationResult.Outcome outcome, byte[] payload, String errorType,
+                                    Instant begin, boolean cold) {
         Instant end = Instant.now();
         Optional<Duration> init = Optional.empty();
         Instant invokeStart = begin;
@@ -176,7 +183,7 @@ public final class FunctionInstance implements AutoCloseable {
         } else if (cold) {
             init = Optional.of(Duration.between(startedAt, end));
         }
-        return new InvocationResult(outcome, payload, Optional.ofNullable(errorType),
+        return new InvocationResult(requestId, outcome, payload, Optional.ofNullable(errorType),
                 Duration.between(invokeStart, end), init);
     }
 

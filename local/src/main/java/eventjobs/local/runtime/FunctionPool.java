@@ -33,12 +33,23 @@ public final class FunctionPool implements AutoCloseable {
         return config;
     }
 
-    /** Invokes on a warm instance, or a new one; blocks while the concurrency limit is reached. */
+    /**
+     * Invokes on a warm instance, or a new one, with a new request id; blocks while the
+     * concurrency limit is reached.
+     */
     public InvocationResult invoke(byte[] event) {
+        return invoke(FunctionInstance.newRequestId(), event);
+    }
+
+    /**
+     * Invokes with the caller's request id, as Lambda keeps one id across the retries of an
+     * asynchronous event; blocks while the concurrency limit is reached.
+     */
+    public InvocationResult invoke(String requestId, byte[] event) {
         slots.acquireUninterruptibly();
         try {
             FunctionInstance instance = take();
-            InvocationResult result = instance.invoke(event);
+            InvocationResult result = instance.invoke(requestId, event);
             give(instance);
             return result;
         } finally {

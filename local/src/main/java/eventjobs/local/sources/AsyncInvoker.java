@@ -1,5 +1,6 @@
 package eventjobs.local.sources;
 
+import eventjobs.local.runtime.FunctionInstance;
 import eventjobs.local.runtime.FunctionPool;
 import eventjobs.local.runtime.InvocationResult;
 import eventjobs.local.template.Specs;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -85,7 +85,7 @@ public final class AsyncInvoker implements AutoCloseable {
 
     /** Queues an event and returns its request id at once, as an Event invocation does. */
     public String submit(byte[] event, String trigger) {
-        String requestId = UUID.randomUUID().toString();
+        String requestId = FunctionInstance.newRequestId();
         Instant received = clock.instant();
         Thread.ofVirtual().name("async-" + requestId).start(() -> attempt(requestId, event, trigger, received, 1));
         return requestId;
@@ -96,7 +96,8 @@ public final class AsyncInvoker implements AutoCloseable {
             exhausted(requestId, event, "EventAgeExceeded", attempt - 1, null);
             return;
         }
-        InvocationResult result = function.invoke(event);
+        // every attempt carries the event's request id, as Lambda's retries do
+        InvocationResult result = function.invoke(requestId, event);
         log.invoked(function.config().name(), trigger, result, "async attempt " + attempt);
         if (result.succeeded()) {
             config.onSuccessArn().ifPresent(arn -> deliver(arn, record(requestId, event, "Success", attempt, result)));

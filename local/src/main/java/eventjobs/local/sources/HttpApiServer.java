@@ -21,6 +21,7 @@ import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -33,15 +34,20 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The template's APIs on one local port, as API Gateway runs them: HttpApi routes get the
  * payload format 2.0 event, Api (REST) routes the 1.0 proxy event
  * (<a href="https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html">AWS docs</a>).
- * Function answers are mapped back the way each API type does; a malformed answer is a 502.
- * Authorization is not enforced. Thread-safe.
+ * Function answers are mapped back the way each API type does; a malformed answer is a 502, a
+ * failed function a 500 (HTTP API) or 502 (REST), and a function still running when API Gateway
+ * stops waiting a 503 (HTTP API) or 504 (REST). Authorization is not enforced. Thread-safe.
  */
 public final class HttpApiServer implements EventSource {
 
@@ -52,11 +58,33 @@ public final class HttpApiServer implements EventSource {
     private static final DateTimeFormatter REQUEST_TIME =
             DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT).withZone(ZoneOffset.UTC);
 
-    /** A route of an HTTP API (payload 2.0) or a REST API (payload 1.0). */
-    record Route(String name, boolean httpApi, String method, String path) implements EventSource.Event {
+    /**
+     * A route of an HTTP API (payload 2.0) or a REST API (payload 1.0).
+     *
+     * @param binaryMediaTypes the REST API's BinaryMediaTypes (none for an HTTP API)
+     */
+    record Route(String name, boolean httpApi, String method, String path, List<String> binaryMediaTypes)
+            implements EventSource.Event {
         static Route read(EventProperties properties) {
-            return new Route(properties.name(), properties.type().equals("HttpApi"),
-                    properties.string("Method", "ANY").toUpperCase(Locale.ROOT), properties.string("Path", "/{proxy+}"));
+            boolean httpApi = properties.type().equals("HttpApi");
+            return new Route(properties.name(), httpApi, properties.string("Method", "ANY").toUpperCase(Locale.ROOT),
+                    properties.string("Path", "/{proxy+}"), httpApi ? List.of() : properties.restApiBinaryMediaTypes());
+        }
+    }
+
+    /**
+     * How long API Gateway waits for a function before it answers on its own: 30 s for an HTTP
+     * API (<a href="https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html">AWS docs</a>),
+     * 29 s by default for a REST API
+     * (<a href="https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html">AWS docs</a>).
+     */
+    record IntegrationTimeouts(Duration httpApi, Duration restApi) {
+        static IntegrationTimeouts aws() {
+            return new IntegrationTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(29));
+        }
+
+        Duration of(boolean httpApi) {
+            return httpApi ? this.httpApi : restApi;
         }
     }
 
@@ -64,10 +92,12 @@ public final class HttpApiServer implements EventSource {
     private final List<HttpRoute> routes = new ArrayList<>();
     private final InvocationLog log;
     private final Clock clock;
+    private final IntegrationTimeouts timeouts;
 
-    HttpApiServer(int port, InvocationLog log, Clock clock) throws IOException {
+    HttpApiServer(int port, InvocationLog log, Clock clock, IntegrationTimeouts timeouts) throws IOException {
         this.log = log;
         this.clock = clock;
+        this.timeouts = timeouts;
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 256);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", this::handle);
@@ -83,8 +113,9 @@ public final class HttpApiServer implements EventSource {
             return EventSource.all(List.of());
         }
         try {
-            HttpApiServer server = new HttpApiServer(port, context.log(), context.clock());
-            routes.forEach(r -> server.route(r.event().method(), r.event().path(), r.event().httpApi(), r.function().pool()));
+            HttpApiServer server = new HttpApiServer(port, context.log(), context.clock(), IntegrationTimeouts.aws());
+            routes.forEach(r -> server.route(r.event().method(), r.event().path(), r.event().httpApi(),
+                    r.event().binaryMediaTypes(), r.function().pool()));
             return server;
         } catch (BindException e) {
             throw new EmbeddedAws.PortInUse(port);
@@ -94,8 +125,8 @@ public final class HttpApiServer implements EventSource {
     }
 
     /** Adds a route; call before {@link #start()}. */
-    void route(String method, String path, boolean httpApi, FunctionPool function) {
-        routes.add(HttpRoute.of(method, path, httpApi, function));
+    void route(String method, String path, boolean httpApi, List<String> binaryMediaTypes, FunctionPool function) {
+        routes.add(HttpRoute.of(method, path, httpApi, binaryMediaTypes, function));
         routes.sort(Comparator.comparingInt(HttpRoute::specificity).reversed());
     }
 
@@ -125,20 +156,49 @@ public final class HttpApiServer implements EventSource {
                     return;
                 }
             }
-            send(exchange, 404, Map.of("Content-Type", List.of("application/json")), "{\"message\":\"Not Found\"}".getBytes(StandardCharsets.UTF_8));
+            Response notFound = gatewayAnswer(404, "{\"message\":\"Not Found\"}");
+            send(exchange, notFound.status(), notFound.headers(), notFound.body());
         }
     }
 
     private void invoke(HttpExchange exchange, HttpRoute route, Map<String, String> pathParameters) throws IOException {
         byte[] body = exchange.getRequestBody().readAllBytes();
         ObjectNode event = route.httpApi() ? v2Event(exchange, route, pathParameters, body) : v1Event(exchange, route, pathParameters, body);
-        InvocationResult result = route.function().invoke(JSON.writeValueAsBytes(event));
-        Response response = result.succeeded()
-                ? response(result.payload(), route.httpApi())
-                : failure(result, route.httpApi());
-        log.invoked(route.function().config().name(), "http:" + route.routeKey(), result,
-                exchange.getRequestMethod() + " " + exchange.getRequestURI() + " -> " + response.status());
+        byte[] payload = JSON.writeValueAsBytes(event);
+        String function = route.function().config().name();
+        String trigger = "http:" + route.routeKey();
+        String request = exchange.getRequestMethod() + " " + exchange.getRequestURI();
+        CompletableFuture<InvocationResult> invocation = CompletableFuture.supplyAsync(
+                () -> route.function().invoke(payload), task -> Thread.ofVirtual().name("api-" + function).start(task));
+        Duration limit = timeouts.of(route.httpApi());
+        Optional<InvocationResult> result = await(invocation, limit);
+        if (result.isEmpty()) {
+            Response response = integrationTimeout(route.httpApi());
+            // API Gateway stops waiting, the function runs on until it ends or its own timeout
+            invocation.thenAccept(late -> log.invoked(function, trigger, late, request + " -> " + response.status()
+                    + " (API Gateway stopped waiting after " + limit.toSeconds() + " s)"));
+            send(exchange, response.status(), response.headers(), response.body());
+            return;
+        }
+        Response response = result.get().succeeded()
+                ? response(result.get().payload(), route.httpApi())
+                : failure(route.httpApi());
+        log.invoked(function, trigger, result.get(), request + " -> " + response.status());
         send(exchange, response.status(), response.headers(), response.body());
+    }
+
+    /** The invocation's result, or empty when it did not end within {@code limit}. */
+    private static Optional<InvocationResult> await(CompletableFuture<InvocationResult> invocation, Duration limit) {
+        try {
+            return Optional.of(invocation.get(limit.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (TimeoutException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the function", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
     }
 
     private ObjectNode v2Event(HttpExchange exchange, HttpRoute route, Map<String, String> pathParameters, byte[] body) {
@@ -188,7 +248,12 @@ public final class HttpApiServer implements EventSource {
         context.put("stage", "$default");
         context.put("time", REQUEST_TIME.format(now));
         context.put("timeEpoch", now.toEpochMilli());
-        body(event, exchange.getRequestHeaders(), body);
+        // an HTTP API leaves body out when the request has none
+        if (body.length > 0) {
+            body(event, route, exchange.getRequestHeaders(), body);
+        } else {
+            event.put("isBase64Encoded", false);
+        }
         return event;
     }
 
@@ -238,26 +303,20 @@ public final class HttpApiServer implements EventSource {
         ObjectNode identity = context.putObject("identity");
         identity.put("sourceIp", exchange.getRemoteAddress().getAddress().getHostAddress());
         identity.put("userAgent", Optional.ofNullable(exchange.getRequestHeaders().getFirst("User-Agent")).orElse(""));
-        body(event, exchange.getRequestHeaders(), body);
+        // a REST API sends body null when the request has none
+        if (body.length > 0) {
+            body(event, route, exchange.getRequestHeaders(), body);
+        } else {
+            event.putNull("body");
+            event.put("isBase64Encoded", false);
+        }
         return event;
     }
 
-    private static void body(ObjectNode event, Headers headers, byte[] body) {
-        if (body.length == 0) {
-            event.putNull("body");
-            event.put("isBase64Encoded", false);
-            return;
-        }
-        String contentType = Optional.ofNullable(headers.getFirst("Content-Type")).orElse("").toLowerCase(Locale.ROOT);
-        boolean text = contentType.startsWith("text/") || contentType.contains("json") || contentType.contains("xml")
-                || contentType.contains("x-www-form-urlencoded") || contentType.contains("javascript");
-        if (text) {
-            event.put("body", new String(body, StandardCharsets.UTF_8));
-            event.put("isBase64Encoded", false);
-        } else {
-            event.put("body", Base64.getEncoder().encodeToString(body));
-            event.put("isBase64Encoded", true);
-        }
+    private static void body(ObjectNode event, HttpRoute route, Headers headers, byte[] body) {
+        boolean base64 = route.base64(Optional.ofNullable(headers.getFirst("Content-Type")).orElse(""));
+        event.put("body", base64 ? Base64.getEncoder().encodeToString(body) : new String(body, StandardCharsets.UTF_8));
+        event.put("isBase64Encoded", base64);
     }
 
     private static Map<String, List<String>> query(String rawQuery) {
@@ -331,20 +390,34 @@ public final class HttpApiServer implements EventSource {
         return new Response(statusNode.asInt(), headers, body);
     }
 
-    private static Response failure(InvocationResult result, boolean httpApi) {
-        if (result.outcome() == InvocationResult.Outcome.TIMEOUT) {
-            return new Response(504, Map.of("Content-Type", List.of("application/json")),
-                    "{\"message\":\"Endpoint request timed out\"}".getBytes(StandardCharsets.UTF_8));
-        }
+    /**
+     * What API Gateway answers when the function fails: it throws, crashes or runs past its own
+     * timeout. An HTTP API answers 500
+     * (<a href="https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-lambda.html">AWS docs</a>),
+     * a REST API 502
+     * (<a href="https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html">AWS docs</a>).
+     */
+    static Response failure(boolean httpApi) {
+        return httpApi ? gatewayAnswer(500, "{\"message\":\"Internal Server Error\"}") : badGateway();
+    }
+
+    /**
+     * What API Gateway answers when it stops waiting for the function ({@link IntegrationTimeouts}):
+     * an HTTP API 503, a REST API 504
+     * (<a href="https://repost.aws/knowledge-center/api-gateway-504-errors">AWS docs</a>).
+     */
+    static Response integrationTimeout(boolean httpApi) {
         return httpApi
-                ? new Response(500, Map.of("Content-Type", List.of("application/json")),
-                        "{\"message\":\"Internal Server Error\"}".getBytes(StandardCharsets.UTF_8))
-                : badGateway();
+                ? gatewayAnswer(503, "{\"message\":\"Service Unavailable\"}")
+                : gatewayAnswer(504, "{\"message\": \"Endpoint request timed out\"}");
     }
 
     private static Response badGateway() {
-        return new Response(502, Map.of("Content-Type", List.of("application/json")),
-                "{\"message\":\"Internal server error\"}".getBytes(StandardCharsets.UTF_8));
+        return gatewayAnswer(502, "{\"message\": \"Internal server error\"}");
+    }
+
+    private static Response gatewayAnswer(int status, String body) {
+        return new Response(status, Map.of("Content-Type", List.of("application/json")), body.getBytes(StandardCharsets.UTF_8));
     }
 
     private static void send(HttpExchange exchange, int status, Map<String, List<String>> headers, byte[] body) throws IOException {

@@ -9,7 +9,8 @@ import java.util.Locale;
 
 /**
  * What the runtime did, one line each: every invocation (function, trigger, duration, init
- * duration when cold, outcome) and every problem it met on the way (a record it had to drop, a
+ * duration when cold, outcome, what went wrong as Lambda words it, e.g. {@code Task timed out
+ * after 3.00 seconds}, and the request id that the function's own log lines carry) and every problem it met on the way (a record it had to drop, a
  * notification it could not deliver, a poller error). Implementations are thread-safe.
  */
 public interface InvocationLog {
@@ -28,12 +29,13 @@ public interface InvocationLog {
         return new InvocationLog() {
             @Override
             public void invoked(String function, String trigger, InvocationResult result, String detail) {
-                out.println(String.format(Locale.ROOT, "%s %s %d ms%s %s%s",
+                out.println(String.format(Locale.ROOT, "%s %s %d ms%s %s%s [RequestId: %s]",
                         function, trigger, result.duration().toMillis(),
                         result.initDuration().map(d -> " (init " + d.toMillis() + " ms)").orElse(""),
                         result.succeeded() ? "ok" : result.outcome().name().toLowerCase(Locale.ROOT).replace('_', ' ')
-                                + result.errorType().map(t -> " " + t).orElse(""),
-                        detail.isEmpty() ? "" : " " + detail));
+                                + result.errorType().map(t -> " " + t).orElse("")
+                                + result.errorMessage().map(m -> " \"" + m + "\"").orElse(""),
+                        detail.isEmpty() ? "" : " " + detail, result.requestId()));
             }
 
             @Override
@@ -49,10 +51,12 @@ public interface InvocationLog {
             @Override
             public void invoked(String function, String trigger, InvocationResult result, String detail) {
                 ObjectNode line = json.createObjectNode().put("function", function).put("trigger", trigger)
+                        .put("requestId", result.requestId())
                         .put("durationMs", result.duration().toMillis())
                         .put("outcome", result.outcome().name());
                 result.initDuration().ifPresent(d -> line.put("initDurationMs", d.toMillis()));
                 result.errorType().ifPresent(t -> line.put("errorType", t));
+                result.errorMessage().ifPresent(m -> line.put("errorMessage", m));
                 if (!detail.isEmpty()) {
                     line.put("detail", detail);
                 }

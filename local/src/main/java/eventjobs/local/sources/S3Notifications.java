@@ -6,7 +6,6 @@ import eventjobs.local.template.EventProperties;
 import eventjobs.local.template.SamTemplate;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
@@ -26,16 +25,8 @@ final class S3Notifications implements Consumer<ObjectCreated> {
             implements EventSource.Event {
 
         static Filter read(EventProperties properties) {
-            String prefix = "";
-            String suffix = "";
-            for (EventProperties rule : properties.nested("Filter").nested("S3Key").entries("Rules")) {
-                switch (rule.string("Name", "").toLowerCase(Locale.ROOT)) {
-                    case "prefix" -> prefix = rule.string("Value", "");
-                    case "suffix" -> suffix = rule.string("Value", "");
-                    default -> throw rule.error("Name", "must be prefix or suffix, was " + rule.string("Name", ""));
-                }
-            }
-            return new Filter(properties.name(), properties.bucket("Bucket"), properties.strings("Events"), prefix, suffix);
+            return new Filter(properties.name(), properties.bucket("Bucket"), properties.strings("Events"),
+                    properties.s3KeyRule("prefix"), properties.s3KeyRule("suffix"));
         }
     }
 

@@ -16,6 +16,7 @@ import software.amazon.awssdk.services.s3.model.BucketAlreadyExistsException;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
 
 import java.util.HashMap;
 import java.util.List;
@@ -119,11 +120,22 @@ public final class Provisioner {
         return String.valueOf(map.get(key));
     }
 
-    /** Depth of each queue of the template: visible, in flight, delayed. */
+    /**
+     * Depth of each queue of the template: visible, in flight, delayed.
+     *
+     * @throws IllegalStateException naming the queue and the stack when a queue does not exist
+     */
     public Map<String, Map<String, String>> depths(SamTemplate template) {
         Map<String, Map<String, String>> depths = new HashMap<>();
         for (Specs.Queue queue : template.queues()) {
-            String url = sqs.getQueueUrl(r -> r.queueName(queue.name())).queueUrl();
+            String url;
+            try {
+                url = sqs.getQueueUrl(r -> r.queueName(queue.name())).queueUrl();
+            } catch (QueueDoesNotExistException e) {
+                throw new IllegalStateException("queue " + queue.name() + " (" + queue.logicalId() + ") does not exist on the"
+                        + " endpoint: stack " + template.stackName() + " may not be provisioned (local/run provision --stack-name "
+                        + template.stackName() + ")", e);
+            }
             depths.put(queue.logicalId(), sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(
                     QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
                     QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE,

@@ -3,6 +3,7 @@ package eventjobs.local.template;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -113,6 +114,30 @@ public final class EventProperties {
         String name = String.valueOf(properties.get(property));
         return template.buckets().stream().filter(b -> b.name().equals(name)).findFirst().map(Specs.Bucket::logicalId)
                 .orElseThrow(() -> error(property, "must be a !Ref to a AWS::S3::Bucket in this template, was " + name));
+    }
+
+    /** The BinaryMediaTypes of the REST API that an Api event's {@code RestApiId} names, or of SAM's implicit one. */
+    public List<String> restApiBinaryMediaTypes() {
+        return template.binaryMediaTypes(Optional.ofNullable(properties.get("RestApiId")).map(String::valueOf),
+                path + ".RestApiId");
+    }
+
+    /**
+     * The value of an S3 event's key filter rule ({@code Filter.S3Key.Rules}) named {@code prefix}
+     * or {@code suffix}; empty when there is none.
+     *
+     * @throws TemplateException for a rule with another name
+     */
+    public String s3KeyRule(String name) {
+        String value = "";
+        for (EventProperties rule : nested("Filter").nested("S3Key").entries("Rules")) {
+            String ruleName = rule.string("Name", "").toLowerCase(Locale.ROOT);
+            if (!ruleName.equals("prefix") && !ruleName.equals("suffix")) {
+                throw rule.error("Name", "must be prefix or suffix, was " + rule.string("Name", ""));
+            }
+            value = ruleName.equals(name) ? rule.string("Value", "") : value;
+        }
+        return value;
     }
 
     /** A mistake in a property, told with the file and the property's path. */

@@ -80,6 +80,58 @@ final class Intrinsics {
         return value;
     }
 
+    /**
+     * Checks that every Ref, Fn::GetAtt and Fn::Sub variable in a value names a parameter, a
+     * pseudo parameter or a resource, without resolving anything.
+     *
+     * @throws TemplateException naming the path of the first reference to nothing
+     */
+    void checkReferences(Object value, String path) {
+        if (value instanceof Map<?, ?> map) {
+            if (map.size() == 1) {
+                String key = String.valueOf(map.keySet().iterator().next());
+                Object argument = map.values().iterator().next();
+                switch (key) {
+                    case "Ref" -> {
+                        if (argument instanceof String name && !name.startsWith("AWS::") && !parameters.containsKey(name)
+                                && !resources.exists(name)) {
+                            throw new TemplateException(path + ": Ref to unknown parameter or resource '" + name + "'");
+                        }
+                    }
+                    case "Fn::GetAtt" -> {
+                        Object target = argument instanceof String s ? s.split("\\.", 2)[0]
+                                : argument instanceof List<?> parts && !parts.isEmpty() ? parts.getFirst() : null;
+                        if (target instanceof String name && !resources.exists(name)) {
+                            throw new TemplateException(path + ": Fn::GetAtt names an unknown resource '" + name + "'");
+                        }
+                    }
+                    case "Fn::Sub" -> checkSub(argument, path);
+                    default -> { }
+                }
+            }
+            map.forEach((key, item) -> checkReferences(item, path + "." + key));
+        } else if (value instanceof List<?> list) {
+            for (int i = 0; i < list.size(); i++) {
+                checkReferences(list.get(i), path + "[" + i + "]");
+            }
+        }
+    }
+
+    private void checkSub(Object argument, String path) {
+        String text = String.valueOf(argument instanceof List<?> parts && !parts.isEmpty() ? parts.getFirst() : argument);
+        Map<?, ?> variables = argument instanceof List<?> parts && parts.size() > 1 && parts.get(1) instanceof Map<?, ?> map
+                ? map : Map.of();
+        Matcher matcher = SUB_VARIABLE.matcher(text);
+        while (matcher.find()) {
+            String variable = matcher.group(1);
+            String name = variable.contains(".") && !variable.startsWith("AWS::") ? variable.split("\\.", 2)[0] : variable;
+            if (!variable.startsWith("!") && !variables.containsKey(variable) && !parameters.containsKey(name)
+                    && !resources.exists(name)) {
+                throw new TemplateException(path + ": Fn::Sub variable ${" + variable + "} names no parameter or resource");
+            }
+        }
+    }
+
     /** Evaluates a condition expression (Fn::Equals, Fn::Not, Fn::And, Fn::Or, Condition). */
     boolean condition(Object expression, String path) {
         if (expression instanceof Map<?, ?> map && map.size() == 1) {

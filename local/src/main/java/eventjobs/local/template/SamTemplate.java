@@ -1,6 +1,7 @@
 package eventjobs.local.template;
 
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * A SAM template read the way CloudFormation would read the parts the local runtime uses:
@@ -83,6 +85,14 @@ public final class SamTemplate {
         Map<String, Object> parameters = parameters(map(document.get("Parameters"), "Parameters"), overrides);
         this.intrinsics = new Intrinsics(parameters, map(document.get("Mappings"), "Mappings"), this::condition,
                 new Attributes());
+        // every reference, also in properties the runtime does not use, as cfn-lint checks them
+        resources.forEach((id, resource) -> {
+            try {
+                intrinsics.checkReferences(resource, "Resources." + id);
+            } catch (TemplateException e) {
+                throw new TemplateException(file + ": " + e.getMessage());
+            }
+        });
         this.queues = readQueues();
         this.tables = readTables();
         this.buckets = ids("AWS::S3::Bucket").stream().map(id -> new Specs.Bucket(id, bucketName(id))).toList();
@@ -153,6 +163,27 @@ public final class SamTemplate {
     /** An event's properties, for the event source that runs its type. */
     public EventProperties read(Specs.Event event) {
         return new EventProperties(this, event, event.path() + ".Properties", event.properties());
+    }
+
+    /**
+     * The BinaryMediaTypes of a REST API: those of Globals.Api and of the {@code AWS::Serverless::Api}
+     * resource, if the route names one (else SAM's implicit API has Globals.Api's alone), with SAM's
+     * {@code ~1} read as {@code /}.
+     *
+     * @throws TemplateException when {@code restApiLogicalId} is no AWS::Serverless::Api of this template
+     */
+    public List<String> binaryMediaTypes(Optional<String> restApiLogicalId, String path) {
+        List<Object> types = new ArrayList<>(listOf(resolvedMap(map(globals.get("Api"), "Globals.Api"), "Globals.Api")
+                .get("BinaryMediaTypes"), "Globals.Api.BinaryMediaTypes"));
+        if (restApiLogicalId.isPresent()) {
+            String id = restApiLogicalId.get();
+            if (!ids("AWS::Serverless::Api").contains(id)) {
+                throw new TemplateException(file + ": " + path + " must be a !Ref to a AWS::Serverless::Api in this template, was " + id);
+            }
+            String at = "Resources." + id + ".Properties";
+            types.addAll(listOf(resolvedMap(properties(id), at).get("BinaryMediaTypes"), at + ".BinaryMediaTypes"));
+        }
+        return types.stream().map(type -> String.valueOf(type).replace("~1", "/")).toList();
     }
 
     private NotEmulated readNotEmulated() {
@@ -355,10 +386,19 @@ public final class SamTemplate {
         /** SAM's {@code !Ref Function.Alias}: the alias AutoPublishAlias made. */
         private static final String ALIAS = ".Alias";
 
+        /** Resources SAM generates for a template's own: the implicit APIs, and a function's role, version and alias. */
+        private static final Set<String> IMPLICIT = Set.of("ServerlessRestApi", "ServerlessHttpApi");
+
         @Override
         public boolean exists(String logicalId) {
-            return resources.containsKey(logicalId) || (logicalId.endsWith(ALIAS)
-                    && "AWS::Serverless::Function".equals(typeOrNull(logicalId.substring(0, logicalId.length() - ALIAS.length()))));
+            return resources.containsKey(logicalId) || IMPLICIT.contains(logicalId)
+                    || (logicalId.endsWith(ALIAS) && isFunction(logicalId.substring(0, logicalId.length() - ALIAS.length())))
+                    || (logicalId.endsWith(".Version") && isFunction(logicalId.substring(0, logicalId.length() - ".Version".length())))
+                    || (logicalId.endsWith("Role") && isFunction(logicalId.substring(0, logicalId.length() - "Role".length())));
+        }
+
+        private boolean isFunction(String logicalId) {
+            return "AWS::Serverless::Function".equals(typeOrNull(logicalId));
         }
 
         @Override
@@ -479,11 +519,7 @@ public final class SamTemplate {
                 throw new TemplateException(file + ": parameter " + entry.getKey()
                         + " has no Default; give it with --parameter-overrides " + entry.getKey() + "=...");
             }
-            if (parameter.get("AllowedValues") instanceof List<?> allowed
-                    && allowed.stream().map(String::valueOf).noneMatch(String.valueOf(value)::equals)) {
-                throw new TemplateException(file + ": parameter " + entry.getKey() + " is '" + value
-                        + "' but must be one of " + allowed);
-            }
+            checkConstraints(entry.getKey(), parameter, String.valueOf(value));
             values.put(entry.getKey(), String.valueOf(value));
         }
         values.put("AWS::Region", REGION);
@@ -493,6 +529,52 @@ public final class SamTemplate {
         values.put("AWS::Partition", "aws");
         values.put("AWS::URLSuffix", "amazonaws.com");
         return values;
+    }
+
+    /**
+     * Checks a parameter's value (its Default or an override) as CloudFormation does: a Number is a
+     * number within MinValue and MaxValue; a String's length is within MinLength and MaxLength and
+     * it matches AllowedPattern whole; any value is one of AllowedValues
+     * (<a href="https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html">AWS docs</a>).
+     */
+    private void checkConstraints(String name, Map<String, Object> parameter, String value) {
+        String type = String.valueOf(parameter.getOrDefault("Type", "String"));
+        String because = Optional.ofNullable(parameter.get("ConstraintDescription")).map(d -> " (" + d + ")").orElse("");
+        String prefix = file + ": parameter " + name + " is '" + value + "' but ";
+        if (parameter.get("AllowedValues") instanceof List<?> allowed
+                && allowed.stream().map(String::valueOf).noneMatch(value::equals)) {
+            throw new TemplateException(prefix + "must be one of " + allowed + because);
+        }
+        if (type.equals("Number")) {
+            BigDecimal number;
+            try {
+                number = new BigDecimal(value.strip());
+            } catch (NumberFormatException e) {
+                throw new TemplateException(prefix + "its Type is Number" + because);
+            }
+            for (String bound : List.of("MinValue", "MaxValue")) {
+                if (parameter.get(bound) != null) {
+                    BigDecimal limit = new BigDecimal(String.valueOf(parameter.get(bound)));
+                    if (bound.equals("MinValue") ? number.compareTo(limit) < 0 : number.compareTo(limit) > 0) {
+                        throw new TemplateException(prefix + "its " + bound + " is " + parameter.get(bound) + because);
+                    }
+                }
+            }
+        }
+        if (type.equals("String")) {
+            for (String bound : List.of("MinLength", "MaxLength")) {
+                if (parameter.get(bound) != null) {
+                    int limit = integer(parameter, bound, 0, "Parameters." + name);
+                    if (bound.equals("MinLength") ? value.length() < limit : value.length() > limit) {
+                        throw new TemplateException(prefix + "its " + bound + " is " + limit + because);
+                    }
+                }
+            }
+            if (parameter.get("AllowedPattern") != null
+                    && !Pattern.compile(String.valueOf(parameter.get("AllowedPattern"))).matcher(value).matches()) {
+                throw new TemplateException(prefix + "must match its AllowedPattern " + parameter.get("AllowedPattern") + because);
+            }
+        }
     }
 
     private Map<String, Object> resolvedMap(Map<String, Object> properties, String path) {

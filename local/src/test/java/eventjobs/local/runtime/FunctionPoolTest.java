@@ -71,6 +71,18 @@ class FunctionPoolTest {
     }
 
     @Test
+    void invoke_shouldGiveTheFunctionTheCallersRequestId_onEveryInstance() {
+        FunctionPool echo = pool("Echo", Duration.ofSeconds(10), 1);
+        String requestId = "8f5b7c3e-1d2a-4e6f-9a0b-2c4d6e8f0a1b";
+
+        InvocationResult first = echo.invoke(requestId, json("{}"));
+        InvocationResult again = echo.invoke(requestId, json("{}"));
+
+        assertThat(JSON.readTree(first.payload()).get("requestId").asString()).isEqualTo(requestId);
+        assertThat(JSON.readTree(again.payload()).get("requestId").asString()).isEqualTo(requestId);
+    }
+
+    @Test
     void invoke_shouldGiveInitItsOwnBudget_whenInitTakesLongerThanTheTimeout() {
         // a 1 s function whose init takes 1.5 s: in Lambda the timeout starts after init
         InvocationResult cold = pool("SlowInit", Duration.ofSeconds(1), 1).invoke(json("{}"));

@@ -40,7 +40,7 @@ class EventSourcesTest {
             assertThat(sqs.enabled()).isTrue();
         });
         assertThat(events(triggers, "OrdersApiFunction").getFirst())
-                .isEqualTo(new HttpApiServer.Route("PlaceOrder", true, "POST", "/orders"));
+                .isEqualTo(new HttpApiServer.Route("PlaceOrder", true, "POST", "/orders", List.of()));
         assertThat(events(triggers, "ImportFunction")).singleElement().isEqualTo(new S3Notifications.Filter("CsvUploads",
                 "UploadsBucket", List.of("s3:ObjectCreated:*"), "imports/", ".csv"));
         assertThat(triggers).filteredOn(t -> t.event() instanceof HttpApiServer.Route)
@@ -79,5 +79,45 @@ class EventSourcesTest {
                 .isInstanceOf(TemplateException.class)
                 .hasMessage(template.file() + ": Resources.Fn.Properties.Events.Stream.Type Kinesis is not supported by the"
                         + " local runtime (Api, HttpApi, S3, SQS, Schedule, ScheduleV2 are)");
+    }
+
+    @Test
+    void read_shouldGiveRestRoutesTheBinaryMediaTypesOfTheirApi_andOfGlobals() throws IOException {
+        Path file = dir.resolve("template.yaml");
+        Files.writeString(file, """
+                Globals:
+                  Api:
+                    BinaryMediaTypes: [application~1pdf]
+                Resources:
+                  Images:
+                    Type: AWS::Serverless::Api
+                    Properties: { StageName: Prod, BinaryMediaTypes: ["image~1*"] }
+                  Fn:
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      Handler: a.B::handleRequest
+                      Runtime: java25
+                      CodeUri: fn.zip
+                      Events:
+                        Upload: { Type: Api, Properties: { RestApiId: !Ref Images, Method: POST, Path: /images } }
+                        Implicit: { Type: Api, Properties: { Method: POST, Path: /docs } }
+                        Http: { Type: HttpApi, Properties: { Method: POST, Path: /h } }
+                """);
+
+        List<EventSources.Trigger> triggers = EventSources.read(SamTemplate.load(file, "st", Map.of()));
+
+        assertThat(events(triggers, "Fn")).containsExactly(
+                new HttpApiServer.Route("Upload", false, "POST", "/images", List.of("application/pdf", "image/*")),
+                new HttpApiServer.Route("Implicit", false, "POST", "/docs", List.of("application/pdf")),
+                new HttpApiServer.Route("Http", true, "POST", "/h", List.of()));
+    }
+
+    @Test
+    void read_shouldRefuse_restApiIdThatIsNoServerlessApi() throws IOException {
+        SamTemplate template = template("R: { Type: Api, Properties: { RestApiId: Elsewhere, Path: /r, Method: GET } }");
+
+        assertThatThrownBy(() -> EventSources.read(template))
+                .isInstanceOf(TemplateException.class)
+                .hasMessageContaining("Resources.Fn.Properties.Events.R.Properties.RestApiId must be a !Ref to a AWS::Serverless::Api");
     }
 }

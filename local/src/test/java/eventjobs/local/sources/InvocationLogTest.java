@@ -1,5 +1,6 @@
 package eventjobs.local.sources;
 
+import eventjobs.local.runtime.InvocationResult;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -7,6 +8,8 @@ import tools.jackson.databind.json.JsonMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,5 +36,17 @@ class InvocationLogTest {
         assertThat(line.get("source").asString()).isEqualTo("destination");
         assertThat(line.get("problem").asString()).isEqualTo("arn:x is not a function");
         assertThat(printed().strip()).doesNotContain("\n");
+    }
+
+    @Test
+    void invoked_shouldSayWhatWentWrongAsLambdaWordsIt_withTheRequestId_inText() {
+        InvocationResult timedOut = new InvocationResult("r-1", InvocationResult.Outcome.TIMEOUT,
+                "{\"errorType\":\"Sandbox.Timedout\",\"errorMessage\":\"RequestId: r-1 Error: Task timed out after 3.00 seconds\"}"
+                        .getBytes(StandardCharsets.UTF_8), Optional.of("Sandbox.Timedout"), Duration.ofMillis(3001), Optional.empty());
+
+        InvocationLog.text(new PrintStream(out, true, StandardCharsets.UTF_8)).invoked("Fn", "sqs:q", timedOut, "1 messages");
+
+        assertThat(printed()).isEqualTo("Fn sqs:q 3001 ms timeout Sandbox.Timedout \"Task timed out after 3.00 seconds\""
+                + " 1 messages [RequestId: r-1]" + System.lineSeparator());
     }
 }

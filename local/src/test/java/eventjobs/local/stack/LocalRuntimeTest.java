@@ -352,7 +352,7 @@ class LocalRuntimeTest {
     }
 
     @Test
-    void async_shouldRetryTwiceThenSendInvocationRecordToOnFailure() throws Exception {
+    void async_shouldRetryTwiceThenSendInvocationRecordToOnFailure_allWithOneRequestId() throws Exception {
         try (software.amazon.awssdk.services.s3.S3Client s3 = aws.s3()) {
             s3.putObject(r -> r.bucket("t-uploadsbucket").key("in/fail.txt"), software.amazon.awssdk.core.sync.RequestBody.fromString("x"));
         }
@@ -371,6 +371,10 @@ class LocalRuntimeTest {
         assertThat(record.at("/requestPayload/Records/0/eventVersion").asString()).isEqualTo("2.1");
         assertThat(record.at("/responseContext/functionError").asString()).isEqualTo("Unhandled");
         assertThat(record.at("/responsePayload/errorMessage").asString()).isEqualTo("cannot process in/fail.txt");
+        // a retried event keeps its request id, and the record names it
+        String requestId = record.at("/requestContext/requestId").asString();
+        assertThat(records("uploads.txt.requests").stream().filter(r -> r.startsWith("in/fail.txt ")))
+                .containsExactly("in/fail.txt " + requestId, "in/fail.txt " + requestId, "in/fail.txt " + requestId);
     }
 
     @Test

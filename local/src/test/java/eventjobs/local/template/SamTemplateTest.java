@@ -202,4 +202,74 @@ class SamTemplateTest {
         assertThat(declared.function("OrdersApiFunction").orElseThrow().environment())
                 .containsEntry("ORDERS_QUEUE_URL", "http://localhost:4566/000000000000/eventjobs-OrdersQueue");
     }
+
+    @Test
+    void load_shouldCheckParameterConstraints_onDefaultsAndOverrides_asCloudFormationDoes() throws IOException {
+        Path file = write("""
+                Parameters:
+                  ReportMaxDays: { Type: Number, Default: 366, MinValue: 1, MaxValue: 3660 }
+                  Prefix: { Type: String, Default: ab, MinLength: 2, MaxLength: 4, AllowedPattern: "[a-z]+",
+                            ConstraintDescription: lower-case letters }
+                Resources:
+                  Q: { Type: AWS::SQS::Queue }
+                """);
+
+        assertThat(SamTemplate.load(file, "st", Map.of("ReportMaxDays", "1.5e1")).queues()).hasSize(1);
+        assertThatThrownBy(() -> SamTemplate.load(file, "st", Map.of("ReportMaxDays", "0")))
+                .isInstanceOf(TemplateException.class)
+                .hasMessage(file + ": parameter ReportMaxDays is '0' but its MinValue is 1");
+        assertThatThrownBy(() -> SamTemplate.load(file, "st", Map.of("ReportMaxDays", "lots")))
+                .hasMessage(file + ": parameter ReportMaxDays is 'lots' but its Type is Number");
+        assertThatThrownBy(() -> SamTemplate.load(file, "st", Map.of("ReportMaxDays", "4000")))
+                .hasMessage(file + ": parameter ReportMaxDays is '4000' but its MaxValue is 3660");
+        assertThatThrownBy(() -> SamTemplate.load(file, "st", Map.of("Prefix", "a")))
+                .hasMessage(file + ": parameter Prefix is 'a' but its MinLength is 2 (lower-case letters)");
+        assertThatThrownBy(() -> SamTemplate.load(file, "st", Map.of("Prefix", "abcde")))
+                .hasMessage(file + ": parameter Prefix is 'abcde' but its MaxLength is 4 (lower-case letters)");
+        assertThatThrownBy(() -> SamTemplate.load(file, "st", Map.of("Prefix", "AB")))
+                .hasMessage(file + ": parameter Prefix is 'AB' but must match its AllowedPattern [a-z]+ (lower-case letters)");
+    }
+
+    @Test
+    void load_shouldCheckTheDefault_whenNoOverrideGivesAValue() throws IOException {
+        Path file = write("""
+                Parameters:
+                  Days: { Type: Number, Default: 0, MinValue: 1 }
+                Resources:
+                  Q: { Type: AWS::SQS::Queue }
+                """);
+
+        assertThatThrownBy(() -> SamTemplate.load(file, "st", Map.of()))
+                .hasMessage(file + ": parameter Days is '0' but its MinValue is 1");
+    }
+
+    @Test
+    void load_shouldRefuseRefToNothing_evenInPropertiesTheRuntimeDoesNotUse() throws IOException {
+        assertThat(refused("""
+                Resources:
+                  Q:
+                    Type: AWS::SQS::Queue
+                    Properties: { Tags: [ { Key: owner, Value: !Ref NoSuchParameter } ] }
+                """)).isEqualTo("Resources.Q.Properties.Tags[0].Value: Ref to unknown parameter or resource 'NoSuchParameter'");
+        assertThat(refused("""
+                Resources:
+                  Alarm:
+                    Type: AWS::CloudWatch::Alarm
+                    Properties: { Dimensions: [ { Name: QueueName, Value: !GetAtt Gone.QueueName } ] }
+                """)).isEqualTo("Resources.Alarm.Properties.Dimensions[0].Value: Fn::GetAtt names an unknown resource 'Gone'");
+        assertThat(refused("""
+                Resources:
+                  Alarm:
+                    Type: AWS::CloudWatch::Alarm
+                    Properties: { AlarmName: !Sub "${AWS::StackName}-${Missing}-${!Literal}" }
+                """)).isEqualTo("Resources.Alarm.Properties.AlarmName: Fn::Sub variable ${Missing} names no parameter or resource");
+    }
+
+    /** The message a template is refused with, without the file name that starts it. */
+    private String refused(String yaml) throws IOException {
+        Path file = write(yaml);
+        Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> SamTemplate.load(file, "st", Map.of()));
+        assertThat(thrown).isInstanceOf(TemplateException.class).hasMessageStartingWith(file + ": ");
+        return thrown.getMessage().substring((file + ": ").length());
+    }
 }

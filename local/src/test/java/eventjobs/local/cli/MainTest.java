@@ -1,0 +1,128 @@
+package eventjobs.local.cli;
+
+import eventjobs.local.aws.EmbeddedAws;
+import eventjobs.local.runtime.FixtureCode;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The command line as a user meets it: exit statuses and the one line that says what is wrong. */
+class MainTest {
+
+    @TempDir
+    Path dir;
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    @BeforeEach
+    void template() throws IOException {
+        FixtureCode.zip(dir);
+        Files.writeString(dir.resolve("template.yaml"), """
+                Globals:
+                  Function: { Runtime: java25, CodeUri: fixtures.zip, Timeout: 10 }
+                Resources:
+                  Jobs: { Type: AWS::SQS::Queue }
+                  Web:
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      Handler: eventjobs.local.fixtures.Http::handleRequest
+                      Events:
+                        Get: { Type: HttpApi, Properties: { Method: GET, Path: /things } }
+                """);
+    }
+
+    private int run(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        if (!all.contains("--help")) {
+            all.addAll(List.of("-t", dir.resolve("template.yaml").toString(), "--work-dir", dir.resolve("work").toString()));
+        }
+        CommandLine cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(all.toArray(String[]::new));
+    }
+
+    private Path file(String name, String text) throws IOException {
+        return Files.writeString(dir.resolve(name), text);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"start", "invoke", "provision", "queues", "redrive"})
+    void help_shouldExit0_forEveryCommand(String command) {
+        assertThat(run(command, "--help")).isZero();
+        assertThat(out.toString()).startsWith("Usage: eventjobs-local " + command);
+    }
+
+    @Test
+    void port_shouldBeRefusedInOneLine_whenOutOfRange() {
+        assertThat(run("queues", "--port", "-1")).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("eventjobs-local: --port must be a port from 1 to 65535, was -1" + System.lineSeparator());
+    }
+
+    @Test
+    void apiPort_shouldBeRefusedInOneLine_whenOutOfRange() {
+        assertThat(run("start", "--api-port", "70000")).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("eventjobs-local: --api-port must be a port from 1 to 65535 (or 0: any free port),"
+                + " was 70000" + System.lineSeparator());
+    }
+
+    @Test
+    void queues_shouldNameTheMissingQueueAndHowToProvisionIt() {
+        try (EmbeddedAws aws = EmbeddedAws.start(0)) {
+            assertThat(run("queues", "--port", Integer.toString(aws.endpoint().getPort()), "--stack-name", "other")).isEqualTo(2);
+        }
+
+        assertThat(err.toString()).isEqualTo("eventjobs-local: queue other-Jobs (Jobs) does not exist on the endpoint: stack other"
+                + " may not be provisioned (local/run provision --stack-name other)" + System.lineSeparator());
+    }
+
+    @Test
+    void invoke_shouldRefuseAnEventThatIsNoObject_namingTheFileAndWhatTheTriggerExpects() throws IOException {
+        Path array = file("array.json", "[]");
+
+        assertThat(run("invoke", "Web", "-e", array.toString())).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("eventjobs-local: event file " + array + " holds a JSON array, but an event is a JSON"
+                + " object; Web expects an HTTP API payload 2.0 event {\"version\": \"2.0\", \"requestContext\": {\"http\": ...}, ...}"
+                + System.lineSeparator());
+    }
+
+    @Test
+    void invoke_shouldRefuseMalformedJson_namingTheFile() throws IOException {
+        Path broken = file("broken.json", "{\"version\": ");
+
+        assertThat(run("invoke", "Web", "-e", broken.toString())).isEqualTo(2);
+        assertThat(err.toString()).startsWith("eventjobs-local: event file " + broken + " is not JSON: ")
+                .hasLineCount(1);
+    }
+
+    @Test
+    void invoke_shouldWarnOfAnotherTriggersEvent_andExit1_whenTheApiAnswersA5xx() throws IOException {
+        Path sqsEvent = file("sqs.json", "{\"Records\": [{\"eventSource\": \"aws:sqs\", \"body\": \"x\"}]}");
+        Path failing = file("api.json", """
+                {"version": "2.0", "routeKey": "GET /things", "rawPath": "/things",
+                 "queryStringParameters": {"raw": "{\\"statusCode\\": 503}"}, "requestContext": {"http": {"method": "GET"}}}
+                """);
+
+        int mismatched = run("invoke", "Web", "-e", sqsEvent.toString(), "--port", "1");
+        String warning = err.toString();
+        int answered503 = run("invoke", "Web", "-e", failing.toString(), "--port", "1");
+
+        assertThat(mismatched).isZero();
+        assertThat(warning).contains("eventjobs-local: warning: event file " + sqsEvent + " looks like a SQS event, but Web is"
+                + " triggered by HttpApi");
+        assertThat(answered503).isEqualTo(1);
+    }
+}
