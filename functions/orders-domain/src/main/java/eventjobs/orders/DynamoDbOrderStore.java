@@ -31,7 +31,6 @@ public final class DynamoDbOrderStore implements OrderStore {
     static final String REASON = "reason";
     static final String REQUEST_HASH = "requestHash";
     static final String ACCEPTED_AT = "acceptedAt";
-    static final String ENQUEUED_AT = "enqueuedAt";
     static final String DECIDED_AT = "decidedAt";
     /** Set while an order waits for its decision (sparse: only undecided orders are in {@link #BY_STATUS_PENDING_SINCE}). */
     static final String PENDING_SINCE = "pendingSince";
@@ -65,18 +64,8 @@ public final class DynamoDbOrderStore implements OrderStore {
             case ConditionalWrites.Outcome.Applied applied -> new Acceptance.Accepted();
             case ConditionalWrites.Outcome.Refused refused -> new Acceptance.AlreadyAccepted(
                     toOrder(refused.existing()),
-                    refused.existing().getOrDefault(REQUEST_HASH, s("")).s(),
-                    refused.existing().containsKey(ENQUEUED_AT));
+                    refused.existing().getOrDefault(REQUEST_HASH, s("")).s());
         };
-    }
-
-    @Override
-    public void markEnqueued(String orderId, Instant now) {
-        dynamo.updateItem(r -> r.tableName(table).key(Map.of(ORDER_ID, s(orderId)))
-                .updateExpression("SET #enqueuedAt = if_not_exists(#enqueuedAt, :now)")
-                .conditionExpression("attribute_exists(#id)")
-                .expressionAttributeNames(Map.of("#enqueuedAt", ENQUEUED_AT, "#id", ORDER_ID))
-                .expressionAttributeValues(Map.of(":now", s(now.toString()))));
     }
 
     @Override

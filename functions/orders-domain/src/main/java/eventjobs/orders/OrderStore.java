@@ -13,14 +13,11 @@ public interface OrderStore {
         record Accepted() implements Acceptance {}
 
         /** The order id was taken already, by the request with {@code requestHash}. */
-        record AlreadyAccepted(Order existing, String requestHash, boolean enqueued) implements Acceptance {}
+        record AlreadyAccepted(Order existing, String requestHash) implements Acceptance {}
     }
 
     /** Records {@code order} as ACCEPTED unless its id exists (one conditional put). */
     Acceptance accept(OrderPlaced order, String requestHash, Instant now);
-
-    /** Notes that the order's OrderPlaced event is on the queue, so a replay need not send it again. */
-    void markEnqueued(String orderId, Instant now);
 
     /**
      * Records the worker's decision, once: applies only if the order is ACCEPTED, FAILED (its

@@ -54,19 +54,9 @@ class DynamoDbOrderStoreTest {
 
         assertThat(again).isInstanceOfSatisfying(OrderStore.Acceptance.AlreadyAccepted.class, existing -> {
             assertThat(existing.requestHash()).isEqualTo("hash-1");
-            assertThat(existing.enqueued()).isFalse();
             assertThat(existing.existing().acceptedAt()).contains(NOW);
             assertThat(existing.existing().lines()).isEqualTo(ORDER.lines());
         });
-    }
-
-    @Test
-    void markEnqueued_shouldBeSeenByLaterAcceptance() {
-        store.accept(ORDER, "hash-1", NOW);
-        store.markEnqueued("o-1", NOW);
-
-        assertThat(store.accept(ORDER, "hash-1", NOW)).isInstanceOfSatisfying(OrderStore.Acceptance.AlreadyAccepted.class,
-                existing -> assertThat(existing.enqueued()).isTrue());
     }
 
     @Test

@@ -6,6 +6,7 @@ import eventjobs.core.events.EventCodec;
 import eventjobs.core.events.Violation;
 import eventjobs.orders.OrderPlaced;
 import eventjobs.orders.OrderQueue;
+import eventjobs.orders.OrderStatus;
 import eventjobs.orders.OrderStore;
 import software.amazon.awssdk.core.exception.SdkException;
 import tools.jackson.databind.JsonNode;
@@ -79,7 +80,9 @@ public final class PlaceOrder {
                 if (!existing.requestHash().equals(requestHash)) {
                     throw IdempotentRequests.keyReused();
                 }
-                if (!existing.enqueued()) {
+                // its event may never have reached the queue (the first try answered 503): send it
+                // again while it is undecided; a second copy is harmless, the worker decides once
+                if (existing.existing().status() == OrderStatus.ACCEPTED) {
                     enqueue(order);
                 }
                 yield new Placed(orderId, true);
@@ -94,6 +97,5 @@ public final class PlaceOrder {
             throw new ApiError(503, "the order was recorded but could not be queued; retry the same request"
                     + " with the same Idempotency-Key to complete it", List.of(new Violation("", e.getMessage())));
         }
-        orders.markEnqueued(order.orderId(), clock.instant());
     }
 }

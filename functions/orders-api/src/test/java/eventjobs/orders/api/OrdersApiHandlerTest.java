@@ -7,6 +7,7 @@ import eventjobs.core.events.EventCodec;
 import eventjobs.local.aws.EmbeddedAws;
 import eventjobs.local.aws.Queues;
 import eventjobs.orders.DynamoDbOrderStore;
+import eventjobs.local.aws.RequestCounter;
 import eventjobs.orders.OrderPlaced;
 import eventjobs.orders.OrderStatus;
 import eventjobs.orders.SqsOrderQueue;
@@ -49,12 +50,13 @@ class OrdersApiHandlerTest {
     private DynamoDbClient dynamo;
     private Queues.Queue queue;
     private DynamoDbOrderStore orders;
+    private final RequestCounter dynamoRequests = new RequestCounter();
 
     @BeforeEach
     void setUp() {
         LocalAws.reset(aws);
         sqs = aws.sqs();
-        dynamo = aws.dynamoDb();
+        dynamo = aws.dynamoDb(dynamoRequests);
         queue = new Queues(sqs).create("OrdersQueue", Map.of());
         new Tables(dynamo).createWithStringKey(TABLE, "orderId");
         orders = new DynamoDbOrderStore(dynamo, TABLE);
@@ -120,7 +122,7 @@ class OrdersApiHandlerTest {
     }
 
     @Test
-    void post_shouldReplaySameAnswerAndQueueNothing_whenIdempotencyKeyRepeatsWithSameBody() {
+    void post_shouldReplaySameAnswerAndPlaceNothingNew_whenIdempotencyKeyRepeatsWithSameBody() {
         OrdersApiHandler handler = handler(queue.url());
         APIGatewayV2HTTPResponse first = handler.handleRequest(post(VALID_BODY, Map.of("idempotency-key", "k-1")), context);
         queued().forEach(m -> sqs.deleteMessage(r -> r.queueUrl(queue.url()).receiptHandle(m.receiptHandle())));
@@ -134,7 +136,10 @@ class OrdersApiHandlerTest {
         assertThat(second.getStatusCode()).isEqualTo(202);
         assertThat(second.getBody()).isEqualTo(first.getBody());
         assertThat(second.getHeaders()).containsEntry("Idempotent-Replayed", "true");
-        assertThat(queued()).isEmpty();
+        // the same order's event again at most (it is undecided), never another order
+        String orderId = body(first).get("orderId").asString();
+        assertThat(queued()).allSatisfy(m -> assertThat(m.body()).contains(orderId));
+        assertThat(dynamo.scan(r -> r.tableName(TABLE)).count()).isEqualTo(1);
     }
 
     @Test
@@ -166,12 +171,31 @@ class OrdersApiHandlerTest {
         List<Message> messages = queued();
         assertThat(messages).hasSize(1);
         assertThat(messages.getFirst().body()).contains(body(retried).get("orderId").asString());
-        // a third try finds it queued and sends nothing more
-        handler(queue.url()).handleRequest(post(VALID_BODY, Map.of("idempotency-key", "k-503")), context);
+    }
+
+    @Test
+    void post_shouldWriteOnceToDynamoDb_andReplaySendOnlyWhileTheOrderIsUndecided() {
+        dynamoRequests.clear();
+        APIGatewayV2HTTPResponse placed = handler(queue.url()).handleRequest(post(VALID_BODY, Map.of("idempotency-key", "k-once")), context);
+
+        assertThat(placed.getStatusCode()).isEqualTo(202);
+        assertThat(dynamoRequests.count(RequestCounter.DYNAMODB_WRITES)).isEqualTo(1);
+        assertThat(queued()).hasSize(1);
+
+        // undecided: its event may not have reached the queue, so a replay sends it again (the worker decides once)
+        handler(queue.url()).handleRequest(post(VALID_BODY, Map.of("idempotency-key", "k-once")), context);
+        assertThat(queued()).hasSize(1);
+        String orderId = body(placed).get("orderId").asString();
+        orders.decide(orders.find(orderId).map(o -> new OrderPlaced(o.orderId(), o.customerId(), o.currency(), o.lines())).orElseThrow(),
+                OrderStatus.CONFIRMED, new java.math.BigDecimal("25.00"), java.util.Optional.empty(), java.time.Instant.now());
+        // decided: a replay sends nothing
+        APIGatewayV2HTTPResponse replayed = handler(queue.url()).handleRequest(post(VALID_BODY, Map.of("idempotency-key", "k-once")), context);
+
+        assertThat(replayed.getStatusCode()).isEqualTo(202);
         assertThat(sqs.getQueueAttributes(r -> r.queueUrl(queue.url())
                 .attributeNamesWithStrings("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"))
                 .attributesAsStrings()).containsEntry("ApproximateNumberOfMessages", "0")
-                .containsEntry("ApproximateNumberOfMessagesNotVisible", "1");
+                .containsEntry("ApproximateNumberOfMessagesNotVisible", "2");
     }
 
     @Test

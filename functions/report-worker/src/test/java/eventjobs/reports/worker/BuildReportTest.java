@@ -43,11 +43,6 @@ class BuildReportTest {
         }
 
         @Override
-        public void markEnqueued(String orderId, Instant now) {
-            throw new AssertionError("a report never writes orders");
-        }
-
-        @Override
         public boolean decide(OrderPlaced order, OrderStatus decision, BigDecimal total, Optional<String> reason, Instant now) {
             throw new AssertionError("a report never writes orders");
         }
