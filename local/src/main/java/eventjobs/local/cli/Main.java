@@ -180,6 +180,9 @@ public final class Main {
         @Option(names = "--api-port", defaultValue = "3000", description = "port of the HTTP API (default: ${DEFAULT-VALUE})")
         int apiPort;
 
+        @Option(names = "--not-emulated", description = "list each resource and property the local runtime does not run, not only their count")
+        boolean listNotEmulated;
+
         @Option(names = "--state-dir", description = "keep objects, items and queued messages here between runs (default: none, every start is empty)")
         Path stateDirectory;
 
@@ -189,7 +192,8 @@ public final class Main {
             Common.checkPort("--api-port", apiPort, true);
             NotEmulated notEmulated = common.load().notEmulated();
             if (!notEmulated.isEmpty()) {
-                System.err.println("eventjobs-local: not emulated: " + notEmulated.summary());
+                System.err.println("eventjobs-local: not emulated: " + (listNotEmulated
+                        ? notEmulated.summary() : notEmulated.brief() + " (--not-emulated lists them)"));
             }
             Optional<Path> state = Optional.ofNullable(stateDirectory).map(p -> p.toAbsolutePath().normalize());
             EmbeddedAws aws = common.endpoint(true, state.map(p -> p.resolve("s3")));
