@@ -8,6 +8,7 @@ import eventjobs.core.Log;
 import eventjobs.core.events.Violation;
 import software.amazon.awssdk.core.exception.SdkException;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
@@ -32,6 +33,8 @@ public final class HttpApi {
     public static final int MAX_BODY_BYTES = 256 * 1024;
 
     private static final JsonMapper JSON = JsonMapper.shared();
+    /** Reads request bodies: a key given twice is refused, not "last one wins" (which hides a client bug). */
+    private static final JsonMapper STRICT = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     private static final java.util.regex.Pattern IDEMPOTENCY_KEY = java.util.regex.Pattern.compile("[\\x21-\\x7E]{1,255}");
 
     private HttpApi() {}
@@ -119,7 +122,7 @@ public final class HttpApi {
                     List.of(new Violation("", "was " + bytes.length + " bytes")));
         }
         try {
-            return JSON.readTree(new String(bytes, StandardCharsets.UTF_8));
+            return STRICT.readTree(new String(bytes, StandardCharsets.UTF_8));
         } catch (JacksonException e) {
             var location = e.getLocation();
             String where = location == null ? "" : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
