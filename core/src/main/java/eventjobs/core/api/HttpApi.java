@@ -48,8 +48,14 @@ public final class HttpApi {
      * request id, logged.
      */
     public static APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent request, Context context, Map<String, Route> routes) {
+        if (request == null || request.getRouteKey() == null) {
+            // another trigger's event, or a JSON value that is no event at all (`[]`): the
+            // serializer leaves every field empty, so say what was expected instead of failing on it
+            return error(ApiError.badRequest("the event is not an API Gateway HTTP API request (payload format 2.0)",
+                    List.of(new Violation("routeKey", "is missing"))));
+        }
         try {
-            String route = request.getRouteKey() == null ? "" : request.getRouteKey();
+            String route = request.getRouteKey();
             Route handler = routes.get(route);
             if (handler == null) {
                 throw ApiError.notFound("no route " + route);
