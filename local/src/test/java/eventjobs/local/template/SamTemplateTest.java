@@ -67,11 +67,11 @@ class SamTemplateTest {
         assertThat(template.tables()).extracting(Specs.Table::name)
                 .containsExactly("eventjobs-OrdersTable", "eventjobs-IdempotencyTable", "eventjobs-JobsTable");
         assertThat(template.tables().get(1).ttlAttribute()).contains("expiresAt");
-        assertThat(template.tables().getFirst().globalSecondaryIndexes()).singleElement()
-                .satisfies(index -> assertThat(index).containsEntry("IndexName", "ByStatusDecidedAt"));
+        assertThat(template.tables().getFirst().globalSecondaryIndexes()).extracting(index -> index.get("IndexName"))
+                .containsExactly("ByStatusDecidedAt", "ByStatusPendingSince");
         assertThat(template.notEmulated().lines()).anyMatch(line -> line.startsWith("Policies of ImportFunction, OrderWorkerFunction, OrdersApiFunction"))
                 .anyMatch(line -> line.equals("LifecycleConfiguration of ResultsBucket, UploadsBucket: no local effect"))
-                .anyMatch(line -> line.equals("PointInTimeRecoverySpecification of IdempotencyTable, OrdersTable: no local effect"))
+                .anyMatch(line -> line.equals("PointInTimeRecoverySpecification of IdempotencyTable, JobsTable, OrdersTable: no local effect"))
                 .anyMatch(line -> line.startsWith("OrdersDLQNotEmptyAlarm (AWS::CloudWatch::Alarm)"))
                 .anyMatch(line -> line.startsWith("OrdersApi: authorization is not enforced locally"));
     }
