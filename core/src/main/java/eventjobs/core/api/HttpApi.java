@@ -8,6 +8,7 @@ import eventjobs.core.Log;
 import eventjobs.core.events.Violation;
 import software.amazon.awssdk.core.exception.SdkException;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
@@ -32,6 +33,8 @@ public final class HttpApi {
     public static final int MAX_BODY_BYTES = 256 * 1024;
 
     private static final JsonMapper JSON = JsonMapper.shared();
+    /** Reads request bodies: a key given twice is refused, not "last one wins" (which hides a client bug). */
+    private static final JsonMapper STRICT = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     private static final java.util.regex.Pattern IDEMPOTENCY_KEY = java.util.regex.Pattern.compile("[\\x21-\\x7E]{1,255}");
 
     private HttpApi() {}
@@ -45,8 +48,14 @@ public final class HttpApi {
      * request id, logged.
      */
     public static APIGatewayV2HTTPResponse handle(APIGatewayV2HTTPEvent request, Context context, Map<String, Route> routes) {
+        if (request == null || request.getRouteKey() == null) {
+            // another trigger's event, or a JSON value that is no event at all (`[]`): the
+            // serializer leaves every field empty, so say what was expected instead of failing on it
+            return error(ApiError.badRequest("the event is not an API Gateway HTTP API request (payload format 2.0)",
+                    List.of(new Violation("routeKey", "is missing"))));
+        }
         try {
-            String route = request.getRouteKey() == null ? "" : request.getRouteKey();
+            String route = request.getRouteKey();
             Route handler = routes.get(route);
             if (handler == null) {
                 throw ApiError.notFound("no route " + route);
@@ -119,7 +128,7 @@ public final class HttpApi {
                     List.of(new Violation("", "was " + bytes.length + " bytes")));
         }
         try {
-            return JSON.readTree(new String(bytes, StandardCharsets.UTF_8));
+            return STRICT.readTree(new String(bytes, StandardCharsets.UTF_8));
         } catch (JacksonException e) {
             var location = e.getLocation();
             String where = location == null ? "" : " at line " + location.getLineNr() + ", column " + location.getColumnNr();

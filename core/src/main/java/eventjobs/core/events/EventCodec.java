@@ -6,6 +6,7 @@ import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
 import eventjobs.core.JobFailure;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -29,6 +30,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class EventCodec {
 
     private static final JsonMapper JSON = JsonMapper.shared();
+    /** Reads message bodies: a key given twice is refused, not "last one wins" (which hides a producer bug). */
+    private static final JsonMapper STRICT = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     private static final String SCHEMA_ID_PREFIX = "urn:eventjobs:schema:";
     private static final String SCHEMA_DIRECTORY = "eventjobs/schemas/";
 
@@ -67,7 +70,7 @@ public final class EventCodec {
     public CloudEvent decode(String body, EventType expected) {
         JsonNode envelope;
         try {
-            envelope = JSON.readTree(body);
+            envelope = STRICT.readTree(body);
         } catch (JacksonException e) {
             throw JobFailure.permanent("message body is not JSON: " + e.getOriginalMessage());
         }

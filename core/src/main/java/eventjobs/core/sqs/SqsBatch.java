@@ -43,8 +43,22 @@ public final class SqsBatch {
     /** The outcome of one batch, for logs and tests. */
     public record Summary(int succeeded, int deadLettered, int failed) {}
 
+    /**
+     * @throws JobFailure.Permanent when the event is not an SQS event (another trigger's event, or
+     *                              no event at all): there is no message to park, so the invocation fails with the reason
+     */
     public SQSBatchResponse process(SQSEvent event, Context context, MessageHandler handler) {
-        List<SQSEvent.SQSMessage> records = event.getRecords() == null ? List.of() : event.getRecords();
+        if (event == null || event.getRecords() == null) {
+            throw JobFailure.permanent("the event is not an SQS event: it has no Records");
+        }
+        List<SQSEvent.SQSMessage> records = event.getRecords();
+        for (int i = 0; i < records.size(); i++) {
+            if (records.get(i) == null || records.get(i).getMessageId() == null) {
+                String source = records.get(i) == null ? null : records.get(i).getEventSource();
+                throw JobFailure.permanent("the event is not an SQS event: record " + i + " has no messageId"
+                        + (source == null ? "" : " (its eventSource is " + source + ")"));
+            }
+        }
         List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
         Set<String> failedGroups = new HashSet<>();
         int succeeded = 0;

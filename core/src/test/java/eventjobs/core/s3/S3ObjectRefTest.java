@@ -16,11 +16,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class S3ObjectRefTest {
 
     @Test
-    void from_shouldDecodeTheKey_ofTheSampleEvent() {
+    void from_shouldNameTheObject_ofTheSampleEvent() {
         S3Event event = EventLoader.loadS3Event(Path.of(System.getProperty("eventjobs.root"), "events", "thumbnail-upload.json").toString());
 
-        assertThat(S3ObjectRef.from(event)).containsExactly(new S3ObjectRef("eventjobs-uploads-123456789012-us-east-1",
-                "images/team photo.png", 48213, "9b2cf535f27731c974343645a3985328", Optional.empty(),
+        // the bucket local/run creates, and the image the README's try-it steps upload
+        assertThat(S3ObjectRef.from(event)).containsExactly(new S3ObjectRef("eventjobs-uploads-000000000000-us-east-1",
+                "images/photo.jpg", 48213, "9b2cf535f27731c974343645a3985328", Optional.empty(),
                 Instant.parse("2026-11-27T09:30:12.345Z")));
     }
 

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Batches are the JSON Lambda sends (test resources sqs/), read with the runtime's own serializers. */
 class SqsBatchTest {
@@ -89,6 +90,22 @@ class SqsBatchTest {
         SQSBatchResponse response = batch.process(EventLoader.loadSQSEvent("sqs/empty.json"), context, message -> handled.add(message.messageId()));
 
         assertThat(response.getBatchItemFailures()).isEmpty();
+        assertThat(handled).isEmpty();
+    }
+
+    @Test
+    void process_shouldFailPermanentlyWithReason_whenGivenAnotherTriggersEvent() {
+        SqsBatch batch = new SqsBatch((message, failure) -> parked.add(message.messageId()));
+        SQSEvent s3Shaped = new SQSEvent();
+        SQSEvent.SQSMessage record = new SQSEvent.SQSMessage();
+        record.setEventSource("aws:s3");
+        s3Shaped.setRecords(List.of(record));
+
+        assertThatThrownBy(() -> batch.process(new SQSEvent(), context, message -> handled.add(message.messageId())))
+                .isInstanceOf(JobFailure.Permanent.class).hasMessage("the event is not an SQS event: it has no Records");
+        assertThatThrownBy(() -> batch.process(s3Shaped, context, message -> handled.add(message.messageId())))
+                .isInstanceOf(JobFailure.Permanent.class)
+                .hasMessage("the event is not an SQS event: record 0 has no messageId (its eventSource is aws:s3)");
         assertThat(handled).isEmpty();
     }
 

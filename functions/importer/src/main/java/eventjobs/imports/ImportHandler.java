@@ -10,11 +10,13 @@ import eventjobs.core.aws.AwsClients;
 import eventjobs.core.events.EventCodec;
 import eventjobs.core.idempotency.DynamoDbIdempotencyStore;
 import eventjobs.core.idempotency.Idempotency;
+import eventjobs.core.s3.DerivedKeys;
 import eventjobs.core.s3.S3ObjectRef;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 import java.io.IOException;
@@ -25,7 +27,8 @@ import java.util.List;
 
 /**
  * ImportFunction: for each CSV file created under {@code imports/} in UploadsBucket, imports its
- * orders onto OrdersQueue and writes a report to ResultsBucket at {@code import-reports/<key>.json}.
+ * orders onto OrdersQueue and writes a report to ResultsBucket at {@code import-reports/<key>.json}
+ * (shortened by {@link DerivedKeys} when that is over S3's key limit).
  * A file is imported once per version (guarded idempotency): a repeated notification does
  * nothing. A file that cannot be an import gets a REJECTED report and is not retried; a failure
  * to read or send is thrown, so Lambda retries it. Environment: {@code ORDERS_QUEUE_URL},
@@ -87,13 +90,20 @@ public class ImportHandler implements RequestHandler<S3Event, List<String>> {
             report = importOrders.run(file, content);
         } catch (NoSuchKeyException gone) {
             report = ImportReport.rejected(file, "the object no longer exists", clock.instant());
+        } catch (S3Exception e) {
+            if (!"NoSuchBucket".equals(e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode())) {
+                throw e;
+            }
+            report = ImportReport.rejected(file, "the bucket " + file.bucket() + " does not exist", clock.instant());
         } catch (IOException e) {
             throw new UncheckedIOException("reading s3://" + file.bucket() + "/" + file.key() + " failed", e);
         }
-        String reportKey = REPORT_PREFIX + file.key() + ".json";
+        String reportKey = DerivedKeys.of(REPORT_PREFIX, file.key(), ".json");
         s3.putObject(r -> r.bucket(resultsBucket).key(reportKey).contentType("application/json"),
                 RequestBody.fromString(report.toJson()));
         return report.status() + " s3://" + resultsBucket + "/" + reportKey + " (" + report.accepted() + " of "
-                + report.rowsRead() + " rows imported)";
+                + report.rowsRead() + " rows imported)"
+                + (DerivedKeys.shortened(REPORT_PREFIX, file.key(), ".json") ? "; the report's key is shortened to fit S3's "
+                + DerivedKeys.MAX_KEY_BYTES + "-byte limit" : "");
     }
 }

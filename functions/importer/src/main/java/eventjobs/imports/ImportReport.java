@@ -1,5 +1,6 @@
 package eventjobs.imports;
 
+import eventjobs.core.Reasons;
 import eventjobs.core.s3.S3ObjectRef;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
@@ -25,10 +26,14 @@ public record ImportReport(Status status, Optional<String> reason, S3ObjectRef o
 
     public static final int MAX_ERRORS = 100;
 
+    /** The longest reason kept, for the file and for each row; a longer one says how much was cut. */
+    public static final int MAX_REASON_LENGTH = 300;
+
     public enum Status { COMPLETED, PARTIAL, REJECTED }
 
     public ImportReport {
         errors = List.copyOf(errors);
+        reason = reason.map(r -> Reasons.bounded(r, MAX_REASON_LENGTH));
     }
 
     /** A file that was not read at all, for {@code reason}. */

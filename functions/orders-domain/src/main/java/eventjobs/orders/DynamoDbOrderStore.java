@@ -30,6 +30,8 @@ public final class DynamoDbOrderStore implements OrderStore {
     static final String TOTAL = "total";
     static final String REASON = "reason";
     static final String REQUEST_HASH = "requestHash";
+    /** {@link OrderPlaced#contentHash()}; orders stored before it existed lack it and are compared field by field. */
+    static final String CONTENT_HASH = "contentHash";
     static final String ACCEPTED_AT = "acceptedAt";
     static final String DECIDED_AT = "decidedAt";
     /** Set while an order waits for its decision (sparse: only undecided orders are in {@link #BY_STATUS_PENDING_SINCE}). */
@@ -69,17 +71,20 @@ public final class DynamoDbOrderStore implements OrderStore {
     }
 
     @Override
-    public boolean decide(OrderPlaced order, OrderStatus decision, BigDecimal total, Optional<String> reason,
-                          Instant now) {
+    public Decision decide(OrderPlaced order, OrderStatus decision, BigDecimal total, Optional<String> reason,
+                           Instant now) {
+        String hash = order.contentHash();
         Map<String, String> names = new HashMap<>(Map.of("#id", ORDER_ID, "#status", STATUS,
                 "#customerId", CUSTOMER_ID, "#currency", CURRENCY, "#lines", LINES, "#total", TOTAL,
                 "#decidedAt", DECIDED_AT, "#pendingSince", PENDING_SINCE));
+        names.put("#contentHash", CONTENT_HASH);
         Map<String, AttributeValue> values = new HashMap<>(Map.of(":decision", s(decision.name()),
                 ":accepted", s(OrderStatus.ACCEPTED.name()), ":failed", s(OrderStatus.FAILED.name()), ":customerId", s(order.customerId()),
                 ":currency", s(order.currency().getCurrencyCode()), ":lines", lines(order.lines()),
                 ":total", n(total), ":now", s(now.toString())));
+        values.put(":contentHash", s(hash));
         StringBuilder update = new StringBuilder("SET #status = :decision, #customerId = :customerId,"
-                + " #currency = :currency, #lines = :lines, #total = :total, #decidedAt = :now");
+                + " #currency = :currency, #lines = :lines, #total = :total, #decidedAt = :now, #contentHash = :contentHash");
         if (reason.isPresent()) {
             names.put("#reason", REASON);
             values.put(":reason", s(reason.get()));
@@ -89,11 +94,26 @@ public final class DynamoDbOrderStore implements OrderStore {
         UpdateItemRequest request = UpdateItemRequest.builder().tableName(table)
                 .key(Map.of(ORDER_ID, s(order.orderId())))
                 .updateExpression(update.toString())
-                .conditionExpression("attribute_not_exists(#id) OR #status IN (:accepted, :failed)")
+                .conditionExpression("attribute_not_exists(#id) OR (#status IN (:accepted, :failed)"
+                        + " AND (attribute_not_exists(#contentHash) OR #contentHash = :contentHash))")
                 .expressionAttributeNames(names)
                 .expressionAttributeValues(values)
                 .build();
-        return ConditionalWrites.update(dynamo, request) instanceof ConditionalWrites.Outcome.Applied;
+        return switch (ConditionalWrites.update(dynamo, request)) {
+            case ConditionalWrites.Outcome.Applied applied -> new Decision.Decided();
+            case ConditionalWrites.Outcome.Refused refused -> {
+                String stored = storedHash(refused.existing());
+                yield stored.equals(hash) ? new Decision.AlreadyDecided() : new Decision.ContentDiffers(stored, hash);
+            }
+        };
+    }
+
+    private static String storedHash(Map<String, AttributeValue> item) {
+        if (item.containsKey(CONTENT_HASH)) {
+            return item.get(CONTENT_HASH).s();
+        }
+        Order stored = toOrder(item);
+        return new OrderPlaced(stored.orderId(), stored.customerId(), stored.currency(), stored.lines()).contentHash();
     }
 
     @Override
@@ -156,6 +176,7 @@ public final class DynamoDbOrderStore implements OrderStore {
         item.put(CUSTOMER_ID, s(order.customerId()));
         item.put(CURRENCY, s(order.currency().getCurrencyCode()));
         item.put(LINES, lines(order.lines()));
+        item.put(CONTENT_HASH, s(order.contentHash()));
         return item;
     }
 

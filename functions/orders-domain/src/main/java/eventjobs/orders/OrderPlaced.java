@@ -60,6 +60,15 @@ public record OrderPlaced(String orderId, String customerId, Currency currency, 
         return new CloudEvent("order-placed-" + orderId, source, TYPE, time, toData());
     }
 
+    /**
+     * A SHA-256 of what the order is (id, customer, currency, lines), the same for the same order
+     * whoever sends it, so that an order id reused for different content can be told from a
+     * duplicate delivery.
+     */
+    public String contentHash() {
+        return eventjobs.core.Hashing.sha256(JsonMapper.shared().writeValueAsString(toData()));
+    }
+
     public ObjectNode toData() {
         ObjectNode data = JsonMapper.shared().createObjectNode()
                 .put("orderId", orderId)

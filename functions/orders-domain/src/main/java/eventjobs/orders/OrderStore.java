@@ -19,14 +19,27 @@ public interface OrderStore {
     /** Records {@code order} as ACCEPTED unless its id exists (one conditional put). */
     Acceptance accept(OrderPlaced order, String requestHash, Instant now);
 
+    /** Result of recording the worker's decision. */
+    sealed interface Decision {
+        /** This call decided the order. */
+        record Decided() implements Decision {}
+
+        /** The same order had been decided already: a duplicate delivery, nothing changed. */
+        record AlreadyDecided() implements Decision {}
+
+        /**
+         * The order id is taken by an order with other content (a producer reused the id):
+         * nothing changed. Hashes are {@link OrderPlaced#contentHash()}.
+         */
+        record ContentDiffers(String storedHash, String hash) implements Decision {}
+    }
+
     /**
      * Records the worker's decision, once: applies only if the order is ACCEPTED, FAILED (its
      * message was parked, then redriven) or not yet known (orders may arrive from other producers
-     * than the API). One conditional write.
-     *
-     * @return true if this call decided the order; false if it had been decided already
+     * than the API), and only if a stored order has the same content. One conditional write.
      */
-    boolean decide(OrderPlaced order, OrderStatus decision, BigDecimal total, Optional<String> reason, Instant now);
+    Decision decide(OrderPlaced order, OrderStatus decision, BigDecimal total, Optional<String> reason, Instant now);
 
     Optional<Order> find(String orderId);
 

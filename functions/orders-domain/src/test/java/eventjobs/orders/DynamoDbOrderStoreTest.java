@@ -63,11 +63,11 @@ class DynamoDbOrderStoreTest {
     void decide_shouldApplyOnce_whenCalledTwice() {
         store.accept(ORDER, "hash-1", NOW);
 
-        boolean first = store.decide(ORDER, OrderStatus.CONFIRMED, new BigDecimal("7.50"), Optional.empty(), NOW);
-        boolean second = store.decide(ORDER, OrderStatus.REJECTED, new BigDecimal("7.50"), Optional.of("late"), NOW.plusSeconds(9));
+        OrderStore.Decision first = store.decide(ORDER, OrderStatus.CONFIRMED, new BigDecimal("7.50"), Optional.empty(), NOW);
+        OrderStore.Decision second = store.decide(ORDER, OrderStatus.REJECTED, new BigDecimal("7.50"), Optional.of("late"), NOW.plusSeconds(9));
 
-        assertThat(first).isTrue();
-        assertThat(second).isFalse();
+        assertThat(first).isInstanceOf(OrderStore.Decision.Decided.class);
+        assertThat(second).isInstanceOf(OrderStore.Decision.AlreadyDecided.class);
         Order order = store.find("o-1").orElseThrow();
         assertThat(order.status()).isEqualTo(OrderStatus.CONFIRMED);
         assertThat(order.reason()).isEmpty();
@@ -76,9 +76,9 @@ class DynamoDbOrderStoreTest {
 
     @Test
     void decide_shouldRecordOrderNeverSeenByTheApi() {
-        boolean decided = store.decide(ORDER, OrderStatus.REJECTED, new BigDecimal("7.50"), Optional.of("too big"), NOW);
+        OrderStore.Decision decided = store.decide(ORDER, OrderStatus.REJECTED, new BigDecimal("7.50"), Optional.of("too big"), NOW);
 
-        assertThat(decided).isTrue();
+        assertThat(decided).isInstanceOf(OrderStore.Decision.Decided.class);
         Order order = store.find("o-1").orElseThrow();
         assertThat(order.status()).isEqualTo(OrderStatus.REJECTED);
         assertThat(order.reason()).contains("too big");
@@ -89,11 +89,33 @@ class DynamoDbOrderStoreTest {
     @Test
     void decide_shouldHaveOneEffect_whenDuplicatesRaceEachOther() throws Exception {
         store.accept(ORDER, "hash-1", NOW);
-        List<Boolean> outcomes = race(8, () -> store.decide(ORDER, OrderStatus.CONFIRMED, new BigDecimal("7.50"),
+        List<OrderStore.Decision> outcomes = race(8, () -> store.decide(ORDER, OrderStatus.CONFIRMED, new BigDecimal("7.50"),
                 Optional.empty(), NOW));
 
-        assertThat(outcomes).containsOnlyOnce(true);
-        assertThat(outcomes).hasSize(8);
+        assertThat(outcomes).filteredOn(OrderStore.Decision.Decided.class::isInstance).hasSize(1);
+        assertThat(outcomes).filteredOn(OrderStore.Decision.AlreadyDecided.class::isInstance).hasSize(7);
+    }
+
+    @Test
+    void decide_shouldChangeNothingAndGiveBothHashes_whenOrderIdIsReusedForOtherContent() {
+        store.decide(ORDER, OrderStatus.CONFIRMED, new BigDecimal("7.50"), Optional.empty(), NOW);
+        OrderPlaced other = new OrderPlaced(ORDER.orderId(), ORDER.customerId(), ORDER.currency(),
+                List.of(new OrderLine("OTHER-SKU", 9, new BigDecimal("1.00"))));
+
+        OrderStore.Decision decision = store.decide(other, OrderStatus.CONFIRMED, new BigDecimal("9.00"), Optional.empty(), NOW);
+
+        assertThat(decision).isEqualTo(new OrderStore.Decision.ContentDiffers(ORDER.contentHash(), other.contentHash()));
+        assertThat(store.find("o-1").orElseThrow().lines()).isEqualTo(ORDER.lines());
+    }
+
+    @Test
+    void decide_shouldRefuseOtherContent_whenTheOrderIsStillAccepted() {
+        store.accept(ORDER, "hash-1", NOW);
+        OrderPlaced other = new OrderPlaced(ORDER.orderId(), "someone-else", ORDER.currency(), ORDER.lines());
+
+        assertThat(store.decide(other, OrderStatus.CONFIRMED, new BigDecimal("7.50"), Optional.empty(), NOW))
+                .isInstanceOf(OrderStore.Decision.ContentDiffers.class);
+        assertThat(store.find("o-1").orElseThrow().status()).isEqualTo(OrderStatus.ACCEPTED);
     }
 
     @Test

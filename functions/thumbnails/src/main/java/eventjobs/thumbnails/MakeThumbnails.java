@@ -24,14 +24,18 @@ import java.util.Locale;
 
 /**
  * Makes thumbnails of a JPEG or PNG image at the configured widths, keeping its aspect ratio
- * and never enlarging it. Guards against decompression bombs: the file size and the pixel count
+ * and never enlarging it: an image narrower than a width gets, for that width, a copy at its own
+ * size. A truncated file (the decoder warns and fills the rest with gray) is corrupt. Guards against decompression bombs: the file size and the pixel count
  * (read from the header, before decoding) are limited. An image that is corrupt, of another
  * format, or over a limit is a {@link JobFailure.Permanent}.
  */
 public final class MakeThumbnails {
 
-    /** A finished thumbnail. */
-    public record Thumbnail(int width, int height, String contentType, byte[] bytes) {}
+    /**
+     * A finished thumbnail for one configured width: {@code width} x {@code height} is its real
+     * size, at most {@code forWidth} wide, narrower when the image itself is (never enlarged).
+     */
+    public record Thumbnail(int forWidth, int width, int height, String contentType, byte[] bytes) {}
 
     private final long maxBytes;
     private final long maxPixels;
@@ -65,10 +69,16 @@ public final class MakeThumbnails {
                     throw JobFailure.permanent(image.key() + " is " + width + "x" + height + " = " + width * height
                             + " pixels, over the limit of " + maxPixels);
                 }
+                // a truncated file decodes "successfully" as a gray lower part: the reader only warns
+                List<String> warnings = new ArrayList<>();
+                reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
                 BufferedImage original = reader.read(0);
+                if (!warnings.isEmpty()) {
+                    throw JobFailure.permanent(image.key() + " is a corrupt image: " + String.join("; ", warnings));
+                }
                 List<Thumbnail> thumbnails = new ArrayList<>();
                 for (int target : widths) {
-                    thumbnails.add(encode(scale(original, target, format.equals("png")), format));
+                    thumbnails.add(encode(target, scale(original, target, format.equals("png")), format));
                 }
                 return thumbnails;
             } finally {
@@ -108,7 +118,7 @@ public final class MakeThumbnails {
         return target;
     }
 
-    private static Thumbnail encode(BufferedImage image, String format) {
+    private static Thumbnail encode(int forWidth, BufferedImage image, String format) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ImageWriter writer = ImageIO.getImageWritersByFormatName(format).next();
         try (ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
@@ -124,7 +134,7 @@ public final class MakeThumbnails {
         } finally {
             writer.dispose();
         }
-        return new Thumbnail(image.getWidth(), image.getHeight(), format.equals("png") ? "image/png" : "image/jpeg",
+        return new Thumbnail(forWidth, image.getWidth(), image.getHeight(), format.equals("png") ? "image/png" : "image/jpeg",
                 bytes.toByteArray());
     }
 }

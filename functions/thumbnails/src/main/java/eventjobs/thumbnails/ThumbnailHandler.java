@@ -10,10 +10,12 @@ import eventjobs.core.async.SqsFailureQueue;
 import eventjobs.core.aws.AwsClients;
 import eventjobs.core.idempotency.DynamoDbIdempotencyStore;
 import eventjobs.core.idempotency.Idempotency;
+import eventjobs.core.s3.DerivedKeys;
 import eventjobs.core.s3.S3ObjectRef;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -22,7 +24,8 @@ import java.util.List;
 
 /**
  * ThumbnailFunction: for each JPEG or PNG created under {@code images/} in UploadsBucket, writes
- * thumbnails to ResultsBucket at {@code thumbnails/<width>/<key>}, once per object version. An
+ * thumbnails to ResultsBucket at {@code thumbnails/<width>/<key>} (an image narrower than a width
+ * at its own size; the key shortened by {@link DerivedKeys} past S3's limit), once per object version. An
  * image that can never be thumbnailed (corrupt, another format, over a size or pixel limit) is
  * parked on UploadsDLQ with its reason at once, without retries. Environment:
  * {@code RESULTS_BUCKET}, {@code IDEMPOTENCY_TABLE}, {@code FAILURES_QUEUE_URL}, optional
@@ -78,10 +81,16 @@ public class ThumbnailHandler implements RequestHandler<S3Event, List<String>> {
             }).asByteArray();
         } catch (NoSuchKeyException gone) {
             throw JobFailure.permanent(image.key() + " no longer exists");
+        } catch (S3Exception e) {
+            if ("NoSuchBucket".equals(e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode())) {
+                throw JobFailure.permanent("the bucket " + image.bucket() + " does not exist", e);
+            }
+            throw e;
         }
         StringBuilder keys = new StringBuilder();
         for (MakeThumbnails.Thumbnail thumbnail : thumbnails.apply(image, content)) {
-            String key = "thumbnails/" + thumbnail.width() + "/" + image.key();
+            // the folder names the configured width: a narrower image is there at its own size
+            String key = DerivedKeys.of("thumbnails/" + thumbnail.forWidth() + "/", image.key(), "");
             s3.putObject(r -> r.bucket(resultsBucket).key(key).contentType(thumbnail.contentType()).cacheControl(CACHE_CONTROL),
                     RequestBody.fromBytes(thumbnail.bytes()));
             keys.append(keys.isEmpty() ? "" : " ").append(key).append(" (").append(thumbnail.width()).append("x")

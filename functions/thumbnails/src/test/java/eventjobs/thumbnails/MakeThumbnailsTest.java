@@ -61,7 +61,25 @@ class MakeThumbnailsTest {
     void apply_shouldNotEnlarge_smallImages() throws IOException {
         List<MakeThumbnails.Thumbnail> made = thumbnails.apply(named("images/tiny.png"), image("png", 200, 100));
 
-        assertThat(made).extracting(MakeThumbnails.Thumbnail::width).containsExactly(128, 200);
+        assertThat(made).extracting(MakeThumbnails.Thumbnail::forWidth, MakeThumbnails.Thumbnail::width)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(128, 128), org.assertj.core.groups.Tuple.tuple(512, 200));
+    }
+
+    @Test
+    void apply_shouldKeepEachWidthsFolder_forImagesNarrowerThanEveryWidth() throws IOException {
+        List<MakeThumbnails.Thumbnail> made = thumbnails.apply(named("images/icon.png"), image("png", 64, 32));
+
+        assertThat(made).extracting(MakeThumbnails.Thumbnail::forWidth, MakeThumbnails.Thumbnail::width, MakeThumbnails.Thumbnail::height)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(128, 64, 32), org.assertj.core.groups.Tuple.tuple(512, 64, 32));
+    }
+
+    @Test
+    void apply_shouldFailPermanently_forTruncatedJpeg_insteadOfGrayThumbnails() throws IOException {
+        byte[] jpeg = image("jpg", 800, 600);
+        byte[] truncated = java.util.Arrays.copyOf(jpeg, jpeg.length / 2);
+
+        assertThatThrownBy(() -> thumbnails.apply(named("images/cut.jpg"), truncated))
+                .isInstanceOf(JobFailure.Permanent.class).hasMessageStartingWith("images/cut.jpg is a corrupt image: ");
     }
 
     @Test

@@ -145,8 +145,44 @@ public final class HttpApiServer implements EventSource {
                 + (r.httpApi() ? "" : " (REST)")).toList();
     }
 
+    /** API Gateway's payload limit, for HTTP APIs and REST APIs alike. */
+    static final long MAX_BODY_BYTES = 10L * 1024 * 1024;
+    /** API Gateway refuses requests whose headers (names and values) exceed 10 KB in total. */
+    static final int MAX_HEADER_BYTES = 10 * 1024;
+
+    /** What API Gateway answers before any function runs, or empty when the request may go on. */
+    private static Optional<Response> overLimits(HttpExchange exchange) {
+        long headerBytes = 0;
+        for (Map.Entry<String, List<String>> header : exchange.getRequestHeaders().entrySet()) {
+            for (String value : header.getValue()) {
+                headerBytes += header.getKey().length() + value.length();
+            }
+        }
+        if (headerBytes > MAX_HEADER_BYTES) {
+            return Optional.of(new Response(431, Map.of("Content-Type", List.of("application/json")),
+                    "{\"message\":\"Request Header Fields Too Large\"}".getBytes(StandardCharsets.UTF_8)));
+        }
+        String length = exchange.getRequestHeaders().getFirst("Content-Length");
+        if (length != null && length.matches("\\d{1,18}") && Long.parseLong(length) > MAX_BODY_BYTES) {
+            return Optional.of(tooLarge());
+        }
+        return Optional.empty();
+    }
+
+    private static Response tooLarge() {
+        return new Response(413, Map.of("Content-Type", List.of("application/json")),
+                "{\"message\":\"Request Entity Too Large\"}".getBytes(StandardCharsets.UTF_8));
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
+            Optional<Response> refused = overLimits(exchange);
+            if (refused.isPresent()) {
+                // read what the client sends, so that it gets to read the answer
+                exchange.getRequestBody().transferTo(java.io.OutputStream.nullOutputStream());
+                send(exchange, refused.get().status(), refused.get().headers(), refused.get().body());
+                return;
+            }
             String path = exchange.getRequestURI().getRawPath();
             String method = exchange.getRequestMethod();
             for (HttpRoute route : routes) {
@@ -162,7 +198,12 @@ public final class HttpApiServer implements EventSource {
     }
 
     private void invoke(HttpExchange exchange, HttpRoute route, Map<String, String> pathParameters) throws IOException {
-        byte[] body = exchange.getRequestBody().readAllBytes();
+        byte[] body = exchange.getRequestBody().readNBytes((int) MAX_BODY_BYTES + 1);
+        if (body.length > MAX_BODY_BYTES) { // a chunked body, sent without Content-Length
+            Response tooLarge = tooLarge();
+            send(exchange, tooLarge.status(), tooLarge.headers(), tooLarge.body());
+            return;
+        }
         ObjectNode event = route.httpApi() ? v2Event(exchange, route, pathParameters, body) : v1Event(exchange, route, pathParameters, body);
         byte[] payload = JSON.writeValueAsBytes(event);
         String function = route.function().config().name();

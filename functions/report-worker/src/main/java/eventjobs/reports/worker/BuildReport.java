@@ -1,5 +1,6 @@
 package eventjobs.reports.worker;
 
+import eventjobs.core.JobFailure;
 import eventjobs.orders.Order;
 import eventjobs.orders.OrderLine;
 import eventjobs.orders.OrderStatus;
@@ -57,9 +58,16 @@ public final class BuildReport {
         this.clock = clock;
     }
 
-    /** @return the report's key, or empty when the job was DONE already */
+    /**
+     * @return the report's key, or empty when the job was DONE already
+     * @throws JobFailure.Permanent when there is no such job (POST /reports records it before it starts the worker)
+     */
     public Optional<String> apply(ReportRequest request) {
         if (!jobs.move(request.jobId(), JobStatus.RUNNING, Optional.empty(), clock.instant())) {
+            if (jobs.find(request.jobId()).isEmpty()) {
+                throw JobFailure.permanent("there is no report job " + request.jobId()
+                        + ": a report is requested with POST /reports, which records the job before it starts this worker");
+            }
             return Optional.empty();
         }
         Map<Day, Totals> totals = new TreeMap<>();

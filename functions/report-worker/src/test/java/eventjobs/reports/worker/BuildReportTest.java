@@ -1,5 +1,6 @@
 package eventjobs.reports.worker;
 
+import eventjobs.core.JobFailure;
 import eventjobs.orders.Order;
 import eventjobs.orders.OrderLine;
 import eventjobs.orders.OrderPlaced;
@@ -26,6 +27,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The report's arithmetic and job moves, with in-memory stores. */
 class BuildReportTest {
@@ -43,7 +45,7 @@ class BuildReportTest {
         }
 
         @Override
-        public boolean decide(OrderPlaced order, OrderStatus decision, BigDecimal total, Optional<String> reason, Instant now) {
+        public Decision decide(OrderPlaced order, OrderStatus decision, BigDecimal total, Optional<String> reason, Instant now) {
             throw new AssertionError("a report never writes orders");
         }
 
@@ -100,12 +102,14 @@ class BuildReportTest {
 
         @Override
         public Optional<Job> find(String jobId) {
-            return Optional.empty();
+            return Optional.ofNullable(statuses.get(jobId)).map(status -> new Job(new ReportRequest(jobId,
+                    LocalDate.EPOCH, LocalDate.EPOCH, Optional.empty()), status, Instant.EPOCH, Instant.EPOCH,
+                    Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty()));
         }
 
         @Override
         public boolean move(String jobId, JobStatus status, Optional<String> reason, Instant now) {
-            if (statuses.get(jobId) == JobStatus.DONE) {
+            if (!statuses.containsKey(jobId) || statuses.get(jobId) == JobStatus.DONE) {
                 return false;
             }
             statuses.put(jobId, status);
@@ -170,6 +174,15 @@ class BuildReportTest {
         statuses.put("j-3", JobStatus.DONE);
 
         assertThat(build().apply(request)).isEmpty();
+        assertThat(written).isEmpty();
+    }
+
+    @Test
+    void apply_shouldFailPermanently_forAJobThatDoesNotExist() {
+        ReportRequest request = new ReportRequest("j-none", LocalDate.parse("2026-11-01"), LocalDate.parse("2026-11-01"), Optional.empty());
+
+        assertThatThrownBy(() -> build().apply(request)).isInstanceOf(JobFailure.Permanent.class)
+                .hasMessageStartingWith("there is no report job j-none");
         assertThat(written).isEmpty();
     }
 }
