@@ -45,6 +45,44 @@ public final class Gateway implements AutoCloseable {
     private final Map<String, URI> backends = new ConcurrentHashMap<>();
     private final Map<String, DynamoDbLocks> guarded = new ConcurrentHashMap<>();
 
+    /**
+     * A request as {@link RequestFaults} see it.
+     *
+     * @param service the signing name of its service (sqs, s3, dynamodb, ...)
+     * @param target  its {@code X-Amz-Target} (JSON protocols: {@code DynamoDB_20120810.PutItem}), if any
+     */
+    public record Call(String service, String method, String path, Optional<String> target) {}
+
+    /** An answer given in place of the service's. */
+    public record Refusal(int status, Map<String, String> headers, byte[] body) {}
+
+    /**
+     * Decides, for each request sent to a {@link #listen(RequestFaults) listener}, whether it is
+     * answered with an error instead of reaching its service (chaos mode). Thread-safe.
+     */
+    public interface RequestFaults {
+        Optional<Refusal> refuse(Call call);
+    }
+
+    /** Another port onto the same services; closing it closes only that port. */
+    public static final class Listener implements AutoCloseable {
+        private final HttpServer server;
+
+        private Listener(HttpServer server) {
+            this.server = server;
+        }
+
+        public URI uri() {
+            return URI.create("http://localhost:" + server.getAddress().getPort());
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+            ((ExecutorService) server.getExecutor()).shutdownNow();
+        }
+    }
+
     /** What the emulator answered. */
     private record Upstream(int statusCode, java.net.http.HttpHeaders headers, InputStream body) {}
 
@@ -62,6 +100,42 @@ public final class Gateway implements AutoCloseable {
 
     public int port() {
         return server.getAddress().getPort();
+    }
+
+    /**
+     * Opens another loopback port onto the same services, on which each signed request (not a
+     * presigned URL) is first shown to {@code faults}, which may answer it with an error instead.
+     * Whoever calls this closes the listener.
+     */
+    public Listener listen(RequestFaults faults) throws IOException {
+        HttpServer extra = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
+        extra.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        extra.createContext("/", exchange -> refuseOrForward(exchange, faults));
+        extra.start();
+        return new Listener(extra);
+    }
+
+    private void refuseOrForward(HttpExchange exchange, RequestFaults faults) throws IOException {
+        String query = exchange.getRequestURI().getRawQuery();
+        String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
+        String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+        Optional<Refusal> refusal = authorization == null ? Optional.empty()
+                : service(authorization, query, target).flatMap(service -> faults.refuse(new Call(service,
+                        exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(), Optional.ofNullable(target))));
+        if (refusal.isEmpty()) {
+            forward(exchange);
+            return;
+        }
+        try (exchange) {
+            exchange.getRequestBody().transferTo(OutputStream.nullOutputStream());
+            refusal.get().headers().forEach(exchange.getResponseHeaders()::set);
+            byte[] body = refusal.get().body();
+            boolean head = exchange.getRequestMethod().equals("HEAD");
+            exchange.sendResponseHeaders(refusal.get().status(), head || body.length == 0 ? -1 : body.length);
+            if (!head && body.length > 0) {
+                exchange.getResponseBody().write(body);
+            }
+        }
     }
 
     /** Sends requests for {@code service} (its signing name, e.g. "sqs") to {@code backend}. */

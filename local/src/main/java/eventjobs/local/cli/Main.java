@@ -1,6 +1,7 @@
 package eventjobs.local.cli;
 
 import eventjobs.local.aws.EmbeddedAws;
+import eventjobs.local.chaos.Chaos;
 import eventjobs.local.runtime.FunctionLogs;
 import eventjobs.local.runtime.InvocationResult;
 import eventjobs.local.sources.AsyncInvoker;
@@ -186,10 +187,16 @@ public final class Main {
         @Option(names = "--state-dir", description = "keep objects, items and queued messages here between runs (default: none, every start is empty)")
         Path stateDirectory;
 
+        @Option(names = "--chaos", paramLabel = "SPEC", description = {
+                "inject faults on purpose: NAME=RATE,... with rates from 0 to 1 and an optional seed=N, e.g.",
+                "seed=42,kill=0.02,hang=0.01,fail-before=0.02,lose-response=0.02,duplicate=0.05,aws-errors=0.02,throttle-invoke=0.05"})
+        String chaos;
+
         @Override
         public Integer call() throws InterruptedException {
             Common.checkPort("--port", common.port, true);
             Common.checkPort("--api-port", apiPort, true);
+            Optional<Chaos> faults = Optional.ofNullable(chaos).map(Start::chaos);
             NotEmulated notEmulated = common.load().notEmulated();
             if (!notEmulated.isEmpty()) {
                 System.err.println("eventjobs-local: not emulated: " + (listNotEmulated
@@ -202,6 +209,7 @@ public final class Main {
                 LocalRuntime.Options.Builder options = common.options()
                         .apiPort(apiPort == 0 ? Port.anyFree() : Port.fixed(apiPort));
                 state.ifPresent(options::stateDirectory);
+                faults.ifPresent(options::chaos);
                 runtime = LocalRuntime.start(options.build(), aws, FunctionLogs.toStandardError(), common.log(System.out));
             } catch (RuntimeException e) {
                 aws.close();
@@ -210,6 +218,7 @@ public final class Main {
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 runtime.close();
+                runtime.chaosSummary().ifPresent(summary -> System.out.println(common.json ? summary.json() : summary.text()));
                 aws.close();
                 stopped.countDown();
             }, "eventjobs-local-stop"));
@@ -240,7 +249,17 @@ public final class Main {
                 out.println("Try:");
                 tryIt.forEach(line -> out.println("  " + line));
             }
+            runtime.chaosSummary().ifPresent(summary -> out.println("Chaos: " + summary.chaos().spec()
+                    + " (the same --chaos repeats these decisions; a summary is printed at stop)"));
             out.println("Ctrl-C stops everything.");
+        }
+
+        private static Chaos chaos(String spec) {
+            try {
+                return Chaos.parse(spec);
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--chaos: " + e.getMessage());
+            }
         }
     }
 

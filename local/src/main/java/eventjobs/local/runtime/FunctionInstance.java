@@ -111,20 +111,44 @@ public final class FunctionInstance implements AutoCloseable {
      *                  an asynchronous event share one
      */
     public InvocationResult invoke(String requestId, byte[] event) {
+        return invoke(requestId, event, InvocationFaults.Kind.NONE);
+    }
+
+    /**
+     * Like {@link #invoke(String, byte[])}, suffering {@code fault} on purpose (chaos mode): the
+     * outcome is then what Lambda reports for that failure.
+     */
+    InvocationResult invoke(String requestId, byte[] event, InvocationFaults.Kind fault) {
         Instant begin = Instant.now();
-        CompletableFuture<Instant> delivered = new CompletableFuture<>();
-        CompletableFuture<RuntimeApi.Reply> reply = new CompletableFuture<>();
-        api.submit(new RuntimeApi.Pending(requestId, event, config.timeout(), config.arn(),
-                "Root=1-" + Long.toHexString(begin.getEpochSecond()) + "-" + requestId.replace("-", "").substring(0, 24)
-                        + ";Sampled=0", delivered, reply));
         boolean cold = !initReported;
         initReported = true;
+        if (fault == InvocationFaults.Kind.FAIL_BEFORE) {
+            // the event never reaches the handler
+            kill();
+            return killed(requestId, begin, cold);
+        }
+        CompletableFuture<Instant> delivered = new CompletableFuture<>();
+        CompletableFuture<RuntimeApi.Reply> reply = new CompletableFuture<>();
+        boolean withheld = fault == InvocationFaults.Kind.KILL || fault == InvocationFaults.Kind.HANG;
+        api.submit(new RuntimeApi.Pending(requestId, event, config.timeout(), config.arn(),
+                "Root=1-" + Long.toHexString(begin.getEpochSecond()) + "-" + requestId.replace("-", "").substring(0, 24)
+                        + ";Sampled=0", delivered, reply, withheld));
         if (!awaitStep(delivered, (cold ? startedAt : begin).plus(INIT_BUDGET))) {
             return timedOut(requestId, "Init timed out after " + seconds(INIT_BUDGET) + " seconds", begin, cold);
+        }
+        if (fault == InvocationFaults.Kind.KILL && delivered.isDone()) {
+            // the runtime took the event; whatever the handler answers is withheld
+            kill();
+            return killed(requestId, begin, cold);
         }
         Instant deadline = delivered.getNow(Instant.now().plus(config.timeout()));
         if (!awaitStep(reply, deadline)) {
             return timedOut(requestId, "Task timed out after " + seconds(config.timeout()) + " seconds", begin, cold);
+        }
+        if (fault == InvocationFaults.Kind.LOSE_RESPONSE && reply.isDone()) {
+            // the handler ran to its end; its answer goes nowhere
+            kill();
+            return killed(requestId, begin, cold);
         }
         if (reply.isDone()) {
             RuntimeApi.Reply answer = reply.join();
@@ -141,6 +165,13 @@ public final class FunctionInstance implements AutoCloseable {
         awaitExit();
         return result(requestId, InvocationResult.Outcome.CRASH, error("Runtime.ExitError", "RequestId: " + requestId
                 + " Error: Runtime exited with error: exit status " + process.exitValue()), "Runtime.ExitError", begin, cold);
+    }
+
+    /** The outcome of an instance killed during an invocation, as Lambda words a runtime killed by a signal. */
+    private InvocationResult killed(String requestId, Instant begin, boolean cold) {
+        logs.line(config.name(), Instant.now() + " " + requestId + " Error: Runtime exited with error: signal: killed");
+        return result(requestId, InvocationResult.Outcome.CRASH, error("Runtime.ExitError", "RequestId: " + requestId
+                + " Error: Runtime exited with error: signal: killed"), "Runtime.ExitError", begin, cold);
     }
 
     /** Stops the instance and says so in the function's log, as Lambda does. */

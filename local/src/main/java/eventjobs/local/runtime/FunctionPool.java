@@ -18,12 +18,19 @@ public final class FunctionPool implements AutoCloseable {
     private final Path runtimeDirectory;
     private final FunctionLogs logs;
     private final Semaphore slots;
+    private final InvocationFaults faults;
     private final Deque<FunctionInstance> idle = new ArrayDeque<>();
     private final List<FunctionInstance> all = new ArrayList<>();
     private boolean closed;
 
     public FunctionPool(FunctionConfig config, Path runtimeDirectory, FunctionLogs logs) {
+        this(config, runtimeDirectory, logs, InvocationFaults.NONE);
+    }
+
+    /** A pool whose invocations suffer the faults {@code faults} chooses (chaos mode). */
+    public FunctionPool(FunctionConfig config, Path runtimeDirectory, FunctionLogs logs, InvocationFaults faults) {
         this.config = config;
+        this.faults = faults;
         this.runtimeDirectory = runtimeDirectory;
         this.logs = logs;
         this.slots = new Semaphore(config.maxInstances(), true);
@@ -49,7 +56,7 @@ public final class FunctionPool implements AutoCloseable {
         slots.acquireUninterruptibly();
         try {
             FunctionInstance instance = take();
-            InvocationResult result = instance.invoke(requestId, event);
+            InvocationResult result = instance.invoke(requestId, event, faults.next(config.name(), requestId));
             give(instance);
             return result;
         } finally {

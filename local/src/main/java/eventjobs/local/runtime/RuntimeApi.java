@@ -31,9 +31,11 @@ final class RuntimeApi implements AutoCloseable {
     /**
      * An event for the runtime, and where its answer goes. The function's timeout starts when the
      * runtime takes the event from {@code /next}; {@code delivered} then completes with the deadline.
+     * With {@code withheld}, what the runtime posts back is acknowledged and dropped: {@code reply}
+     * never completes (chaos mode's hang and kill).
      */
     record Pending(String requestId, byte[] event, Duration timeout, String functionArn, String traceId,
-                   CompletableFuture<Instant> delivered, CompletableFuture<Reply> reply) {}
+                   CompletableFuture<Instant> delivered, CompletableFuture<Reply> reply, boolean withheld) {}
 
     /** What the runtime posted back for one invocation. */
     record Reply(boolean error, byte[] body, String errorType) {}
@@ -87,8 +89,10 @@ final class RuntimeApi implements AutoCloseable {
                     return;
                 }
                 boolean error = parts[2].equals("error");
-                pending.reply().complete(new Reply(error, exchange.getRequestBody().readAllBytes(),
-                        error ? errorType(exchange) : ""));
+                byte[] body = exchange.getRequestBody().readAllBytes();
+                if (!pending.withheld()) {
+                    pending.reply().complete(new Reply(error, body, error ? errorType(exchange) : ""));
+                }
                 Http.json(exchange, 202, "{\"status\":\"OK\"}");
             } else {
                 Http.json(exchange, 404, "{\"errorMessage\":\"not a Runtime API path\"}");

@@ -63,11 +63,20 @@ public final class AsyncInvoker implements AutoCloseable {
     private final RetryDelays delays;
     private final InvocationLog log;
     private final Clock clock;
+    private final DeliveryFaults faults;
     private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1,
             Thread.ofPlatform().daemon().name("async-retries").factory());
 
     public AsyncInvoker(FunctionPool function, Specs.AsyncConfig config, Optional<String> deadLetterArn, SqsClient sqs,
                         FunctionDestinations functions, RetryDelays delays, InvocationLog log, Clock clock) {
+        this(function, config, deadLetterArn, sqs, functions, delays, log, clock, DeliveryFaults.NONE);
+    }
+
+    /** Like the other constructor, delivering twice the events {@code faults} chooses (chaos mode). */
+    public AsyncInvoker(FunctionPool function, Specs.AsyncConfig config, Optional<String> deadLetterArn, SqsClient sqs,
+                        FunctionDestinations functions, RetryDelays delays, InvocationLog log, Clock clock,
+                        DeliveryFaults faults) {
+        this.faults = faults;
         this.function = function;
         this.config = config;
         this.deadLetterArn = deadLetterArn;
@@ -88,6 +97,10 @@ public final class AsyncInvoker implements AutoCloseable {
         String requestId = FunctionInstance.newRequestId();
         Instant received = clock.instant();
         Thread.ofVirtual().name("async-" + requestId).start(() -> attempt(requestId, event, trigger, received, 1));
+        if (faults.duplicate(function.config().name(), requestId)) {
+            // the same event again, with the same request id, each copy with its own retries
+            Thread.ofVirtual().name("async-" + requestId + "-duplicate").start(() -> attempt(requestId, event, trigger, received, 1));
+        }
         return requestId;
     }
 

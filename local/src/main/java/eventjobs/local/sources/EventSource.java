@@ -54,10 +54,17 @@ public interface EventSource extends AutoCloseable {
 
     /**
      * What a source may use: the provisioned template, the AWS endpoint and clients on it, the
-     * log for invocations and problems, the clock, and the port of the HTTP API.
+     * log for invocations and problems, the clock, the port of the HTTP API, and the faults its
+     * deliveries suffer in chaos mode ({@link DeliveryFaults#NONE} otherwise).
      */
     record Context(SamTemplate template, EmbeddedAws aws, SqsClient sqs, S3Client s3, InvocationLog log, Clock clock,
-                   Port apiPort) {}
+                   Port apiPort, DeliveryFaults faults) {
+
+        public Context(SamTemplate template, EmbeddedAws aws, SqsClient sqs, S3Client s3, InvocationLog log, Clock clock,
+                       Port apiPort) {
+            this(template, aws, sqs, s3, log, clock, apiPort, DeliveryFaults.NONE);
+        }
+    }
 
     /** Sources started and closed together, in order. */
     static EventSource all(List<? extends EventSource> sources) {

@@ -10,8 +10,8 @@ import java.util.Locale;
 /**
  * What the runtime did, one line each: every invocation (function, trigger, duration, init
  * duration when cold, outcome, what went wrong as Lambda words it, e.g. {@code Task timed out
- * after 3.00 seconds}, and the request id that the function's own log lines carry) and every problem it met on the way (a record it had to drop, a
- * notification it could not deliver, a poller error). Implementations are thread-safe.
+ * after 3.00 seconds}, and the request id that the function's own log lines carry), every problem it met on the way (a record it had to drop, a
+ * notification it could not deliver, a poller error), and in chaos mode every fault it injected. Implementations are thread-safe.
  */
 public interface InvocationLog {
 
@@ -24,6 +24,17 @@ public interface InvocationLog {
      * @param message what happened and what became of the event
      */
     void problem(String source, String message);
+
+    /**
+     * A fault chaos mode injected on purpose. Logs that only follow invocations may ignore it (the
+     * default).
+     *
+     * @param fault    its kind, as the chaos spec names it ({@code kill}, {@code aws-errors}, ...)
+     * @param function the function that suffers it
+     * @param target   the invocation's request id, or what was hit ({@code sqs:queue}, {@code dynamodb:PutItem})
+     */
+    default void chaos(String fault, String function, String target) {
+    }
 
     static InvocationLog text(PrintStream out) {
         return new InvocationLog() {
@@ -41,6 +52,11 @@ public interface InvocationLog {
             @Override
             public void problem(String source, String message) {
                 out.println(source + " problem: " + message);
+            }
+
+            @Override
+            public void chaos(String fault, String function, String target) {
+                out.println("chaos " + fault + " " + function + " " + target);
             }
         };
     }
@@ -66,6 +82,12 @@ public interface InvocationLog {
             @Override
             public void problem(String source, String message) {
                 out.println(json.writeValueAsString(json.createObjectNode().put("source", source).put("problem", message)));
+            }
+
+            @Override
+            public void chaos(String fault, String function, String target) {
+                out.println(json.writeValueAsString(json.createObjectNode().put("chaos", fault).put("function", function)
+                        .put("target", target)));
             }
         };
     }

@@ -33,6 +33,7 @@ public final class LambdaApi implements AutoCloseable {
     private final HttpServer server;
     private final Function<String, Optional<FunctionTarget>> functions;
     private final InvocationLog log;
+    private final DeliveryFaults faults;
 
     /**
      * Listens on {@code port} (0: any free one) of the loopback interface.
@@ -40,8 +41,15 @@ public final class LambdaApi implements AutoCloseable {
      * @param functions the function of the template with a name, if any
      */
     public LambdaApi(int port, Function<String, Optional<FunctionTarget>> functions, InvocationLog log) throws IOException {
+        this(port, functions, log, DeliveryFaults.NONE);
+    }
+
+    /** Like {@link #LambdaApi(int, Function, InvocationLog)}, throttling the calls {@code faults} chooses (chaos mode). */
+    public LambdaApi(int port, Function<String, Optional<FunctionTarget>> functions, InvocationLog log, DeliveryFaults faults)
+            throws IOException {
         this.functions = functions;
         this.log = log;
+        this.faults = faults;
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", this::handle);
@@ -78,6 +86,13 @@ public final class LambdaApi implements AutoCloseable {
             }
             byte[] payload = exchange.getRequestBody().readAllBytes();
             String type = Optional.ofNullable(exchange.getRequestHeaders().getFirst("X-Amz-Invocation-Type")).orElse("RequestResponse");
+            if (!type.equals("DryRun") && faults.throttle(target.get().name(), type)) {
+                // what Lambda answers when the function's concurrency is exhausted; SDKs retry it
+                exchange.getResponseHeaders().add("x-amzn-ErrorType", "TooManyRequestsException");
+                Http.json(exchange, 429, "{\"Reason\":\"ReservedFunctionConcurrentInvocationLimitExceeded\",\"Type\":\"User\","
+                        + "\"message\":\"Rate Exceeded.\"}");
+                return;
+            }
             exchange.getResponseHeaders().add("X-Amz-Executed-Version", "$LATEST");
             switch (type) {
                 case "Event" -> {

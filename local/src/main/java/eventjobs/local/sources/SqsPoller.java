@@ -63,6 +63,7 @@ final class SqsPoller implements EventSource {
     private final FunctionPool function;
     private final InvocationLog log;
     private final Clock clock;
+    private final DeliveryFaults faults;
     private final List<Thread> pollers = new CopyOnWriteArrayList<>();
     private final AtomicInteger active = new AtomicInteger();
     private final int maxPollers;
@@ -70,6 +71,12 @@ final class SqsPoller implements EventSource {
 
     SqsPoller(SqsClient sqs, Mapping mapping, Specs.Queue queue, String queueUrl, FunctionPool function,
               InvocationLog log, Clock clock) {
+        this(sqs, mapping, queue, queueUrl, function, log, clock, DeliveryFaults.NONE);
+    }
+
+    SqsPoller(SqsClient sqs, Mapping mapping, Specs.Queue queue, String queueUrl, FunctionPool function,
+              InvocationLog log, Clock clock, DeliveryFaults faults) {
+        this.faults = faults;
         this.sqs = sqs;
         this.mapping = mapping;
         this.queueUrl = queueUrl;
@@ -85,7 +92,7 @@ final class SqsPoller implements EventSource {
         return EventSource.all(mappings.stream().map(m -> {
             Specs.Queue queue = context.template().queue(m.event().queueLogicalId()).orElseThrow();
             return new SqsPoller(context.sqs(), m.event(), queue, context.template().queueUrl(queue.logicalId()),
-                    m.function().pool(), context.log(), context.clock());
+                    m.function().pool(), context.log(), context.clock(), context.faults());
         }).toList());
     }
 
@@ -171,6 +178,31 @@ final class SqsPoller implements EventSource {
 
     private void process(List<Message> batch) {
         byte[] event = SqsEventJson.event(batch, queueArn, SamTemplate.REGION);
+        if (!faults.duplicate(function.config().name(), "sqs:" + queueName)) {
+            settle(batch, event, "");
+            return;
+        }
+        // the same messages, with the same receipt handles, to a second invocation at the same time
+        Thread twin = Thread.ofVirtual().name("sqs-" + queueName + "-duplicate").start(() -> {
+            try {
+                settle(batch, event, " (duplicate delivery)");
+            } catch (RuntimeException e) {
+                log.problem("sqs:" + queueName, "a duplicate delivery to " + function.config().name() + " failed: " + e);
+            }
+        });
+        try {
+            settle(batch, event, "");
+        } finally {
+            try {
+                twin.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Invokes the function with one batch and deletes what succeeded. */
+    private void settle(List<Message> batch, byte[] event, String note) {
         InvocationResult result = function.invoke(event);
         Set<String> ids = batch.stream().map(Message::messageId).collect(Collectors.toSet());
         List<Message> done;
@@ -191,7 +223,7 @@ final class SqsPoller implements EventSource {
                 detail = batch.size() + " messages" + (failed.get().isEmpty() ? "" : ", " + failed.get().size() + " failed");
             }
         }
-        log.invoked(function.config().name(), "sqs:" + queueName, result, detail);
+        log.invoked(function.config().name(), "sqs:" + queueName, result, detail + note);
         delete(done);
     }
 

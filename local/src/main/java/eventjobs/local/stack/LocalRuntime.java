@@ -1,11 +1,18 @@
 package eventjobs.local.stack;
 
 import eventjobs.local.aws.EmbeddedAws;
+import eventjobs.local.aws.Gateway;
+import eventjobs.local.chaos.Chaos;
+import eventjobs.local.chaos.ChaosSummary;
+import eventjobs.local.chaos.Fault;
+import eventjobs.local.chaos.Injector;
 import eventjobs.local.runtime.FunctionConfig;
 import eventjobs.local.runtime.FunctionLogs;
 import eventjobs.local.runtime.FunctionPool;
+import eventjobs.local.runtime.InvocationFaults;
 import eventjobs.local.runtime.InvocationResult;
 import eventjobs.local.sources.AsyncInvoker;
+import eventjobs.local.sources.DeliveryFaults;
 import eventjobs.local.sources.EventSource;
 import eventjobs.local.sources.EventSources;
 import eventjobs.local.sources.FunctionTarget;
@@ -56,10 +63,11 @@ public final class LocalRuntime implements AutoCloseable {
      * @param retryDelays    the waits before asynchronous retries
      * @param stateDirectory where objects, items and queued messages are kept between runs, if anywhere
      * @param clock          the time of pollers, retries and events
+     * @param chaos          the faults injected on purpose, if any (chaos mode)
      */
     public record Options(Path template, String stackName, Map<String, String> parameters, Path workDirectory,
                           Port apiPort, boolean triggers, String buildCommand, AsyncInvoker.RetryDelays retryDelays,
-                          Optional<Path> stateDirectory, Clock clock) {
+                          Optional<Path> stateDirectory, Clock clock, Optional<Chaos> chaos) {
 
         public static final String DEFAULT_STACK_NAME = "eventjobs";
         public static final Path DEFAULT_WORK_DIRECTORY = Path.of(".eventjobs");
@@ -88,6 +96,7 @@ public final class LocalRuntime implements AutoCloseable {
             private AsyncInvoker.RetryDelays retryDelays = AsyncInvoker.RetryDelays.aws();
             private Optional<Path> stateDirectory = Optional.empty();
             private Clock clock = Clock.systemUTC();
+            private Optional<Chaos> chaos = Optional.empty();
 
             private Builder(Path template) {
                 this.template = template;
@@ -147,9 +156,18 @@ public final class LocalRuntime implements AutoCloseable {
                 return this;
             }
 
+            /**
+             * Injects faults on purpose: processes killed, answers withheld or lost, deliveries
+             * doubled, AWS requests of functions refused; default none.
+             */
+            public Builder chaos(Chaos chaos) {
+                this.chaos = Optional.of(chaos);
+                return this;
+            }
+
             public Options build() {
                 return new Options(template, stackName, parameters, workDirectory, apiPort, triggers, buildCommand,
-                        retryDelays, stateDirectory, clock);
+                        retryDelays, stateDirectory, clock, chaos);
             }
         }
     }
@@ -166,11 +184,17 @@ public final class LocalRuntime implements AutoCloseable {
     private final SamTemplate template;
     private final LambdaApi lambdaApi;
     private final List<EventSource> sources;
+    private final Optional<Injector> chaos;
     private volatile boolean started;
 
     private LocalRuntime(Options options, EmbeddedAws aws, FunctionLogs logs, InvocationLog log) {
         this.aws = aws;
         this.log = log;
+        this.chaos = options.chaos().map(spec -> new Injector(spec, log));
+        if (options.chaos().filter(spec -> spec.rate(Fault.AWS_ERRORS) > 0).isPresent() && aws.gateway().isEmpty()) {
+            log.problem("chaos", "aws-errors are injected only on the embedded endpoint, not on " + aws.endpoint()
+                    + "; none will be");
+        }
         SamTemplate declared = SamTemplate.load(options.template(), options.stackName(), options.parameters());
         List<EventSources.Trigger> triggers = EventSources.read(declared);
         this.sqs = own(aws.sqs());
@@ -187,7 +211,7 @@ public final class LocalRuntime implements AutoCloseable {
                 logicalIdByName.put(function.logicalId(), function.logicalId());
             }
             this.sources = options.triggers() ? EventSources.create(triggers, functions::get, new EventSource.Context(
-                    template, aws, sqs, s3, log, options.clock(), options.apiPort())) : List.of();
+                    template, aws, sqs, s3, log, options.clock(), options.apiPort(), deliveryFaults())) : List.of();
             sources.forEach(this::own);
             sources.forEach(EventSource::start);
             started = true;
@@ -219,7 +243,7 @@ public final class LocalRuntime implements AutoCloseable {
 
     private LambdaApi lambdaApi() {
         try {
-            return new LambdaApi(0, this::function, log);
+            return new LambdaApi(0, this::function, log, deliveryFaults());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open a port for the Lambda Invoke API", e);
         }
@@ -236,12 +260,34 @@ public final class LocalRuntime implements AutoCloseable {
         environment.putAll(aws.clientEnvironment());
         // peers are invoked through this runtime, whatever endpoint serves the other services
         environment.put("AWS_ENDPOINT_URL_LAMBDA", lambdaApi.uri().toString());
+        awsErrorsListener(function.name()).ifPresent(listener -> environment.put("AWS_ENDPOINT_URL", listener.uri().toString()));
         FunctionConfig config = new FunctionConfig(function.name(), function.handler(), code, function.timeout(),
                 function.memoryMb(), environment, maxInstances);
-        FunctionPool pool = own(new FunctionPool(config, workDirectory.resolve("runtime"), logs));
+        FunctionPool pool = own(new FunctionPool(config, workDirectory.resolve("runtime"), logs,
+                chaos.<InvocationFaults>map(c -> c).orElse(InvocationFaults.NONE)));
         AsyncInvoker async = own(new AsyncInvoker(pool, function.async().orElseGet(AsyncInvoker::defaults),
-                function.deadLetterTargetArn(), sqs, this::deliverToFunction, options.retryDelays(), log, options.clock()));
+                function.deadLetterTargetArn(), sqs, this::deliverToFunction, options.retryDelays(), log, options.clock(),
+                deliveryFaults()));
         return new FunctionTarget(function.logicalId(), pool, async);
+    }
+
+    private DeliveryFaults deliveryFaults() {
+        return chaos.<DeliveryFaults>map(c -> c).orElse(DeliveryFaults.NONE);
+    }
+
+    /**
+     * With aws-errors, each function reaches the endpoint through a port of its own where its
+     * requests may be refused; the runtime's own clients (pollers, provisioning) keep the main port.
+     */
+    private Optional<Gateway.Listener> awsErrorsListener(String function) {
+        if (chaos.isEmpty() || chaos.get().chaos().rate(Fault.AWS_ERRORS) <= 0 || aws.gateway().isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(own(aws.gateway().get().listen(chaos.get().awsErrors(function))));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open a port for " + function + "'s AWS requests", e);
+        }
     }
 
     private static int maxInstances(Specs.Function function, List<EventSources.Trigger> triggers) {
@@ -296,6 +342,11 @@ public final class LocalRuntime implements AutoCloseable {
                     + "; functions: " + String.join(", ", template.functionIds()));
         }
         return target;
+    }
+
+    /** The faults injected so far and the spec that repeats them, when this runs in chaos mode. */
+    public Optional<ChaosSummary> chaosSummary() {
+        return chaos.map(Injector::summary);
     }
 
     /** The Lambda Invoke API of this runtime. */

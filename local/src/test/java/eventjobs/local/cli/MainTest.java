@@ -80,6 +80,13 @@ class MainTest {
     }
 
     @Test
+    void chaos_shouldBeRefusedInOneLine_namingTheBadPartOfTheSpec() {
+        assertThat(run("start", "--chaos", "seed=7,kill=2,hang=0.1")).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("eventjobs-local: --chaos: \"kill=2\": the rate must be a probability from 0 to 1,"
+                + " like 0.02" + System.lineSeparator());
+    }
+
+    @Test
     void queues_shouldNameTheMissingQueueAndHowToProvisionIt() {
         try (EmbeddedAws aws = EmbeddedAws.start(0)) {
             assertThat(run("queues", "--port", Integer.toString(aws.endpoint().getPort()), "--stack-name", "other")).isEqualTo(2);
