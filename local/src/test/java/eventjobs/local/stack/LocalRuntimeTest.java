@@ -62,14 +62,16 @@ class LocalRuntimeTest {
                     Handler: eventjobs.local.fixtures.Batch::handleRequest
                 Resources:
                   ScriptedDLQ: { Type: AWS::SQS::Queue }
+                  # visibility timeouts longer than a cold start on a loaded machine: a message in flight
+                  # is never handed out twice, a failed one comes back within seconds
                   ScriptedQueue:
                     Type: AWS::SQS::Queue
                     Properties:
-                      VisibilityTimeout: 1
+                      VisibilityTimeout: 5
                       RedrivePolicy: { deadLetterTargetArn: !GetAtt ScriptedDLQ.Arn, maxReceiveCount: 2 }
                   PlainQueue:
                     Type: AWS::SQS::Queue
-                    Properties: { VisibilityTimeout: 1 }
+                    Properties: { VisibilityTimeout: 5 }
                   GroupsQueue:
                     Type: AWS::SQS::Queue
                     Properties: { FifoQueue: true, ContentBasedDeduplication: true, VisibilityTimeout: 5 }
