@@ -126,16 +126,19 @@ class ChaosRuntimeTest {
         assertThat(runtime.functions().get("Echo").instances()).isZero();
     }
 
-    @Test
-    void failBefore_shouldFailTheInvocation_withoutTheHandlerSeeingTheEvent() throws IOException {
-        start("seed=1,fail-before=1", """
+    /** A function that appends each event it receives to a file: its effect, visible to the test. */
+    private static final String RECORDER = """
                 Recorder:
                   Type: AWS::Serverless::Function
                   Properties:
                     Handler: eventjobs.local.fixtures.Records::handleRequest
                     Timeout: 10
                     Environment: { Variables: { RECORD_FILE: %DIR%/%STACK%-records.txt } }
-                """);
+                """;
+
+    @Test
+    void failBefore_shouldFailTheInvocation_withoutTheHandlerSeeingTheEvent() throws IOException {
+        start("seed=1,fail-before=1", RECORDER);
 
         InvocationResult result = runtime.invoke("Recorder", "{\"n\":1}".getBytes(StandardCharsets.UTF_8));
 
@@ -147,14 +150,7 @@ class ChaosRuntimeTest {
 
     @Test
     void loseResponse_shouldFailTheInvocation_afterTheHandlerHasDoneItsWork() throws IOException {
-        start("seed=1,lose-response=1", """
-                Recorder:
-                  Type: AWS::Serverless::Function
-                  Properties:
-                    Handler: eventjobs.local.fixtures.Records::handleRequest
-                    Timeout: 10
-                    Environment: { Variables: { RECORD_FILE: %DIR%/%STACK%-records.txt } }
-                """);
+        start("seed=1,lose-response=1", RECORDER);
 
         InvocationResult result = runtime.invoke("Recorder", "{\"n\":1}".getBytes(StandardCharsets.UTF_8));
 
