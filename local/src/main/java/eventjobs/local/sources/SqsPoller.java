@@ -7,6 +7,7 @@ import eventjobs.local.template.SamTemplate;
 import eventjobs.local.template.Specs;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
@@ -16,9 +17,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
@@ -65,6 +68,8 @@ final class SqsPoller implements EventSource {
     private final Clock clock;
     private final DeliveryFaults faults;
     private final List<Thread> pollers = new CopyOnWriteArrayList<>();
+    /** Receipt handles of received messages not deleted yet, by message id. */
+    private final Map<String, String> held = new ConcurrentHashMap<>();
     private final AtomicInteger active = new AtomicInteger();
     private final int maxPollers;
     private volatile boolean running = true;
@@ -168,6 +173,7 @@ final class SqsPoller implements EventSource {
                 }
                 windowEnd = clock.instant().plus(mapping.batchingWindow());
             }
+            received.forEach(message -> held.put(message.messageId(), message.receiptHandle()));
             batch.addAll(received);
             if (mapping.batchingWindow().isZero()) {
                 break;
@@ -236,6 +242,7 @@ final class SqsPoller implements EventSource {
             }
             sqs.deleteMessageBatch(r -> r.queueUrl(queueUrl).entries(entries));
         }
+        messages.forEach(message -> held.remove(message.messageId()));
     }
 
     private static void sleep(Duration duration) {
@@ -256,5 +263,29 @@ final class SqsPoller implements EventSource {
                 Thread.currentThread().interrupt();
             }
         }
+        release();
+    }
+
+    /**
+     * A graceful stop gives back what the mapping still holds: messages in flight, or waiting out
+     * their visibility timeout after a failed batch, are visible again at once (so a state
+     * snapshot keeps them). A handle that went stale (the message was received again or moved to
+     * its DLQ) is refused by SQS, which is fine.
+     */
+    private void release() {
+        List<String> handles = List.copyOf(held.values());
+        for (int from = 0; from < handles.size(); from += 10) {
+            List<ChangeMessageVisibilityBatchRequestEntry> entries = new ArrayList<>();
+            for (String handle : handles.subList(from, Math.min(handles.size(), from + 10))) {
+                entries.add(ChangeMessageVisibilityBatchRequestEntry.builder().id(Integer.toString(entries.size()))
+                        .receiptHandle(handle).visibilityTimeout(0).build());
+            }
+            try {
+                sqs.changeMessageVisibilityBatch(r -> r.queueUrl(queueUrl).entries(entries));
+            } catch (SdkException endpointGone) {
+                return;
+            }
+        }
+        held.clear();
     }
 }

@@ -22,12 +22,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
 
 /**
  * Keeps the template's table items and queued messages on disk between runs of the local
  * runtime: {@link #save} when it stops, {@link #restore} after the next start has provisioned.
- * Items are kept whole (DynamoDB JSON); messages keep their body, attributes and FIFO group,
- * but not their receive count or age, and messages in flight when it stops are not kept.
+ * Items are kept whole (DynamoDB JSON); messages keep their body, attributes, FIFO group and,
+ * on standard queues, their receive count, but not their age. Messages in flight when it stops
+ * are kept: the SQS mappings give them back before the snapshot is taken.
  * (S3 objects are kept by the blob store itself, on disk under the same folder.)
  */
 public final class StateSnapshot {
@@ -57,9 +60,13 @@ public final class StateSnapshot {
                 try (BufferedWriter out = Files.newBufferedWriter(directory.resolve("sqs").resolve(queue.name() + ".jsonl"))) {
                     for (List<Message> batch; !(batch = sqs.receiveMessage(r -> r.queueUrl(url).maxNumberOfMessages(10)
                             .visibilityTimeout(300).messageAttributeNames("All")
-                            .messageSystemAttributeNames(MessageSystemAttributeName.MESSAGE_GROUP_ID)).messages()).isEmpty(); ) {
+                            .messageSystemAttributeNames(MessageSystemAttributeName.MESSAGE_GROUP_ID,
+                                    MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)).messages()).isEmpty(); ) {
                         for (Message message : batch) {
                             ObjectNode line = JSON.createObjectNode().put("body", message.body());
+                            // receives before this one, which only takes the snapshot
+                            line.put("receives", Integer.parseInt(message.attributes()
+                                    .getOrDefault(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT, "1")) - 1);
                             String group = message.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID);
                             if (group != null) {
                                 line.put("group", group);
@@ -97,25 +104,61 @@ public final class StateSnapshot {
                     continue;
                 }
                 String url = sqs.getQueueUrl(r -> r.queueName(queue.name())).queueUrl();
-                int sequence = 0;
-                for (String text : Files.readAllLines(file)) {
-                    JsonNode line = JSON.readTree(text);
-                    Map<String, MessageAttributeValue> attributes = new LinkedHashMap<>();
-                    line.path("attributes").properties().forEach(e -> attributes.put(e.getKey(), MessageAttributeValue.builder()
-                            .dataType(e.getValue().get("type").asString()).stringValue(e.getValue().get("value").asString()).build()));
-                    String deduplication = "restored-" + (sequence++) + "-" + System.nanoTime();
-                    sqs.sendMessage(r -> {
-                        r.queueUrl(url).messageBody(line.get("body").asString()).messageAttributes(attributes);
-                        if (queue.fifo()) {
-                            r.messageGroupId(line.path("group").asString("restored")).messageDeduplicationId(deduplication);
+                List<JsonNode> lines = Files.readAllLines(file).stream().map(JSON::readTree).toList();
+                List<String> hidden = new ArrayList<>();
+                try {
+                    // received before first, one at a time, each received again as often as it was (the others
+                    // hidden meanwhile); SQS has no other way to set a receive count. FIFO groups would block it.
+                    for (JsonNode line : lines) {
+                        int receives = queue.fifo() ? 0 : line.path("receives").asInt(0);
+                        if (receives > 0) {
+                            send(sqs, queue, url, line);
+                            receiveAgain(sqs, url, receives).ifPresent(hidden::add);
                         }
-                    });
+                    }
+                    for (JsonNode line : lines) {
+                        if (queue.fifo() || line.path("receives").asInt(0) == 0) {
+                            send(sqs, queue, url, line);
+                        }
+                    }
+                } finally {
+                    hidden.forEach(handle -> sqs.changeMessageVisibility(r -> r.queueUrl(url).receiptHandle(handle).visibilityTimeout(0)));
                 }
                 Files.delete(file);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read local state from " + directory, e);
         }
+    }
+
+    private static void send(SqsClient sqs, Specs.Queue queue, String url, JsonNode line) {
+        Map<String, MessageAttributeValue> attributes = new LinkedHashMap<>();
+        line.path("attributes").properties().forEach(e -> attributes.put(e.getKey(), MessageAttributeValue.builder()
+                .dataType(e.getValue().get("type").asString()).stringValue(e.getValue().get("value").asString()).build()));
+        sqs.sendMessage(r -> {
+            r.queueUrl(url).messageBody(line.get("body").asString()).messageAttributes(attributes);
+            if (queue.fifo()) {
+                r.messageGroupId(line.path("group").asString("restored")).messageDeduplicationId("restored-" + UUID.randomUUID());
+            }
+        });
+    }
+
+    /**
+     * Receives the one visible message of a queue {@code times} times, leaving it hidden after the
+     * last; its receipt handle, to make it visible again when all are restored.
+     */
+    private static Optional<String> receiveAgain(SqsClient sqs, String url, int times) {
+        String handle = null;
+        for (int receive = 1; receive <= times; receive++) {
+            int visibility = receive == times ? 600 : 0;
+            List<Message> got = sqs.receiveMessage(r -> r.queueUrl(url).maxNumberOfMessages(1).waitTimeSeconds(1)
+                    .visibilityTimeout(visibility)).messages();
+            if (got.isEmpty()) {
+                return Optional.empty();
+            }
+            handle = got.getFirst().receiptHandle();
+        }
+        return Optional.ofNullable(handle);
     }
 
     static ObjectNode toJson(Map<String, AttributeValue> item) {

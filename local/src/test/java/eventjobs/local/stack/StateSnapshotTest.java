@@ -1,6 +1,7 @@
 package eventjobs.local.stack;
 
 import eventjobs.local.aws.EmbeddedAws;
+import eventjobs.local.runtime.FixtureCode;
 import eventjobs.local.runtime.FunctionLogs;
 import eventjobs.local.sources.InvocationLog;
 import eventjobs.local.sources.Port;
@@ -11,6 +12,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,6 +72,60 @@ class StateSnapshotTest {
             assertThat(messages).filteredOn(m -> m.body().equals("first"))
                     .allSatisfy(m -> assertThat(m.messageAttributes().get("kind").stringValue()).isEqualTo("test"));
             assertThat(s3.getObjectAsBytes(r -> r.bucket("s-files").key("a/b.txt")).asUtf8String()).isEqualTo("kept");
+        }
+    }
+
+    @Test
+    void state_shouldKeepMessagesInFlightAtStop_withTheirReceiveCounts() throws Exception {
+        FixtureCode.zip(dir);
+        Files.writeString(dir.resolve("template.yaml"), """
+                Resources:
+                  Parked: { Type: AWS::SQS::Queue }
+                  Work:
+                    Type: AWS::SQS::Queue
+                    Properties:
+                      VisibilityTimeout: 300
+                      RedrivePolicy: { deadLetterTargetArn: !GetAtt Parked.Arn, maxReceiveCount: 5 }
+                  Worker:
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      Runtime: java25
+                      CodeUri: fixtures.zip
+                      Handler: eventjobs.local.fixtures.Fails::handleRequest
+                      Events:
+                        Q: { Type: SQS, Properties: { Queue: !GetAtt Work.Arn } }
+                """);
+        List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        InvocationLog log = new InvocationLog() {
+            @Override
+            public void invoked(String function, String trigger, eventjobs.local.runtime.InvocationResult result, String detail) {
+                failures.add(result.outcome().name());
+            }
+
+            @Override
+            public void problem(String source, String message) {
+            }
+        };
+        try (EmbeddedAws aws = EmbeddedAws.start(0);
+             LocalRuntime runtime = LocalRuntime.start(LocalRuntime.Options.builder(dir.resolve("template.yaml")).stackName("f")
+                     .workDirectory(dir.resolve("work")).apiPort(Port.none()).stateDirectory(dir.resolve("state")).build(),
+                     aws, FunctionLogs.discard(), log); var sqs = aws.sqs()) {
+            sqs.sendMessage(r -> r.queueUrl(sqs.getQueueUrl(q -> q.queueName("f-Work")).queueUrl()).messageBody("in flight"));
+            // failed once: SQS keeps it hidden for 300 s, longer than this run
+            org.awaitility.Awaitility.await("the failed invocation").atMost(java.time.Duration.ofSeconds(60))
+                    .until(() -> failures.contains("FUNCTION_ERROR"));
+        }
+
+        try (EmbeddedAws aws = EmbeddedAws.start(0);
+             LocalRuntime runtime = LocalRuntime.start(LocalRuntime.Options.builder(dir.resolve("template.yaml")).stackName("f")
+                     .workDirectory(dir.resolve("work")).apiPort(Port.none()).triggers(false).stateDirectory(dir.resolve("state"))
+                     .build(), aws, FunctionLogs.discard(), InvocationLog.discard()); var sqs = aws.sqs()) {
+            List<Message> messages = sqs.receiveMessage(r -> r.queueUrl(sqs.getQueueUrl(q -> q.queueName("f-Work")).queueUrl())
+                    .waitTimeSeconds(1).messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)).messages();
+
+            assertThat(messages).extracting(Message::body).containsExactly("in flight");
+            // the worker's receive before the stop, and this one
+            assertThat(messages.getFirst().attributes()).containsEntry(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT, "2");
         }
     }
 }
