@@ -133,15 +133,28 @@ public final class FunctionInstance implements AutoCloseable {
         api.submit(new RuntimeApi.Pending(requestId, event, config.timeout(), config.arn(),
                 "Root=1-" + Long.toHexString(begin.getEpochSecond()) + "-" + requestId.replace("-", "").substring(0, 24)
                         + ";Sampled=0", delivered, reply, withheld));
+        Optional<Instant> retriedInit = Optional.empty();
         if (!awaitStep(delivered, (cold ? startedAt : begin).plus(INIT_BUDGET))) {
-            return timedOut(requestId, "Init timed out after " + seconds(INIT_BUDGET) + " seconds", begin, cold);
+            if (!cold) {
+                return timedOut(requestId, "Init timed out after " + seconds(INIT_BUDGET) + " seconds", begin, cold);
+            }
+            // Lambda retries an init that took over 10 s within the invocation, with the function's timeout
+            // (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html); here the init goes on
+            // rather than starting again
+            logs.line(config.name(), String.format(java.util.Locale.ROOT,
+                    "INIT_REPORT Init Duration: %.2f ms Phase: init Status: timeout", (double) INIT_BUDGET.toMillis()));
+            retriedInit = Optional.of(Instant.now().plus(config.timeout()));
+            if (!awaitStep(delivered, retriedInit.get())) {
+                return timedOut(requestId, "Task timed out after " + seconds(config.timeout()) + " seconds", begin, cold);
+            }
         }
         if (fault == InvocationFaults.Kind.KILL && delivered.isDone()) {
             // the runtime took the event; whatever the handler answers is withheld
             kill();
             return killed(requestId, begin, cold);
         }
-        Instant deadline = delivered.getNow(Instant.now().plus(config.timeout()));
+        Instant taken = delivered.getNow(Instant.now().plus(config.timeout()));
+        Instant deadline = retriedInit.filter(limit -> limit.isBefore(taken)).orElse(taken);
         if (!awaitStep(reply, deadline)) {
             return timedOut(requestId, "Task timed out after " + seconds(config.timeout()) + " seconds", begin, cold);
         }

@@ -94,6 +94,16 @@ class FunctionPoolTest {
     }
 
     @Test
+    void invoke_shouldRetryInitWithinTheTimeout_whenInitTakesLongerThanTenSeconds() {
+        // Lambda gives an init over 10 s a second chance within the invocation, with the function's timeout
+        InvocationResult cold = pool("VerySlowInit", Duration.ofSeconds(5), 1).invoke(json("{}"));
+
+        assertThat(cold.outcome()).as(cold.payloadText()).isEqualTo(InvocationResult.Outcome.SUCCESS);
+        assertThat(cold.payloadText()).isEqualTo("\"initialized\"");
+        assertThat(logLines).contains("VerySlowInitFunction: INIT_REPORT Init Duration: 10000.00 ms Phase: init Status: timeout");
+    }
+
+    @Test
     void invoke_shouldReportFunctionError_whenHandlerThrows() {
         InvocationResult result = pool("Fails", Duration.ofSeconds(10), 1).invoke(json("{\"orderId\":\"o-9\"}"));
 
