@@ -14,4 +14,9 @@ public record Order(String orderId, OrderStatus status, String customerId, Curre
     public Order {
         lines = List.copyOf(lines);
     }
+
+    /** The OrderPlaced event this order was placed with (to send it again). */
+    public OrderPlaced placed() {
+        return new OrderPlaced(orderId, customerId, currency, lines);
+    }
 }

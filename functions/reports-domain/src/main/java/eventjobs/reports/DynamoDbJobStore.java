@@ -77,18 +77,18 @@ public final class DynamoDbJobStore implements JobStore {
     }
 
     @Override
-    public boolean expire(String jobId, Instant now) {
-        Optional<Job> job = find(jobId).filter(j -> j.overdue(now));
-        if (job.isEmpty()) {
+    public boolean expire(Job job, Instant now) {
+        if (!job.overdue(now)) {
             return false;
         }
-        return ConditionalWrites.update(dynamo, UpdateItemRequest.builder().tableName(table).key(Map.of("jobId", s(jobId)))
+        Instant deadline = job.deadline().orElseThrow();
+        return ConditionalWrites.update(dynamo, UpdateItemRequest.builder().tableName(table).key(Map.of("jobId", s(job.jobId())))
                 .updateExpression("SET #status = :failed, updatedAt = :now, reason = :reason")
-                .conditionExpression("#status IN (:pending, :running) AND deadline < :now")
+                .conditionExpression("#status IN (:pending, :running) AND deadline = :deadline")
                 .expressionAttributeNames(Map.of("#status", "status"))
                 .expressionAttributeValues(Map.of(":failed", s(JobStatus.FAILED.name()), ":pending", s(JobStatus.PENDING.name()),
                         ":running", s(JobStatus.RUNNING.name()), ":now", s(now.toString()),
-                        ":reason", s(Job.overdueReason(job.get().deadline().orElseThrow()))))
+                        ":deadline", s(deadline.toString()), ":reason", s(Job.overdueReason(deadline))))
                 .build()) instanceof ConditionalWrites.Outcome.Applied;
     }
 

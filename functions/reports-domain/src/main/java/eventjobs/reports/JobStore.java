@@ -30,6 +30,9 @@ public interface JobStore {
     /** PENDING and RUNNING jobs whose deadline is before {@code now}, read page by page. */
     java.util.stream.Stream<Job> overdue(Instant now);
 
-    /** Marks an overdue job FAILED ({@link Job#overdueReason}); false if it finished or is not overdue. */
-    boolean expire(String jobId, Instant now);
+    /**
+     * Marks {@code job}, as {@link #overdue} read it, FAILED ({@link Job#overdueReason}); false if it
+     * finished or its deadline moved meanwhile (one conditional write).
+     */
+    boolean expire(Job job, Instant now);
 }

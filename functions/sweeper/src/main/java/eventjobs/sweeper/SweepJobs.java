@@ -26,7 +26,7 @@ public final class SweepJobs {
         int failed = 0;
         try (var overdue = jobs.overdue(now)) {
             for (Job job : (Iterable<Job>) overdue::iterator) {
-                failed += jobs.expire(job.jobId(), now) ? 1 : 0;
+                failed += jobs.expire(job, now) ? 1 : 0;
             }
         }
         return failed;

@@ -1,6 +1,5 @@
 package eventjobs.sweeper;
 
-import eventjobs.orders.OrderPlaced;
 import eventjobs.orders.OrderQueue;
 import eventjobs.orders.OrderStore;
 
@@ -45,7 +44,7 @@ public final class SweepOrders {
                             + " times; its message is parked in OrdersDLQ (redrive it to decide the order)", now) ? 1 : 0;
                 } else {
                     // sent before it is noted: a crash in between sends it once more, never not at all
-                    queue.send(new OrderPlaced(order.orderId(), order.customerId(), order.currency(), order.lines()));
+                    queue.send(order.placed());
                     resent += orders.resent(order.orderId(), now) ? 1 : 0;
                 }
             }

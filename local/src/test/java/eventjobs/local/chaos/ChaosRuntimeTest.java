@@ -136,27 +136,28 @@ class ChaosRuntimeTest {
                     Environment: { Variables: { RECORD_FILE: %DIR%/%STACK%-records.txt } }
                 """;
 
-    @Test
-    void failBefore_shouldFailTheInvocation_withoutTheHandlerSeeingTheEvent() throws IOException {
-        start("seed=1,fail-before=1", RECORDER);
+    /** Invokes the recording function once with {@code fault} certain: Lambda reports a crash, and chaos says why. */
+    private void invokeRecorderSuffering(String fault) throws IOException {
+        start("seed=1," + fault + "=1", RECORDER);
 
         InvocationResult result = runtime.invoke("Recorder", "{\"n\":1}".getBytes(StandardCharsets.UTF_8));
 
         assertThat(result.outcome()).isEqualTo(InvocationResult.Outcome.CRASH);
         assertThat(result.errorType()).contains("Runtime.ExitError");
-        assertThat(lines("chaos")).containsExactly("chaos fail-before " + stack + "-Recorder " + result.requestId());
+        assertThat(lines("chaos")).containsExactly("chaos " + fault + " " + stack + "-Recorder " + result.requestId());
+    }
+
+    @Test
+    void failBefore_shouldFailTheInvocation_withoutTheHandlerSeeingTheEvent() throws IOException {
+        invokeRecorderSuffering("fail-before");
+
         assertThat(dir.resolve(stack + "-records.txt")).doesNotExist();
     }
 
     @Test
     void loseResponse_shouldFailTheInvocation_afterTheHandlerHasDoneItsWork() throws IOException {
-        start("seed=1,lose-response=1", RECORDER);
+        invokeRecorderSuffering("lose-response");
 
-        InvocationResult result = runtime.invoke("Recorder", "{\"n\":1}".getBytes(StandardCharsets.UTF_8));
-
-        assertThat(result.outcome()).isEqualTo(InvocationResult.Outcome.CRASH);
-        assertThat(result.errorType()).contains("Runtime.ExitError");
-        assertThat(lines("chaos")).containsExactly("chaos lose-response " + stack + "-Recorder " + result.requestId());
         assertThat(Files.readAllLines(dir.resolve(stack + "-records.txt"))).containsExactly("{\"n\":1}");
     }
 

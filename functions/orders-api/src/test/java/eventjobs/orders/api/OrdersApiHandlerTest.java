@@ -186,7 +186,7 @@ class OrdersApiHandlerTest {
         handler(queue.url()).handleRequest(post(VALID_BODY, Map.of("idempotency-key", "k-once")), context);
         assertThat(queued()).hasSize(1);
         String orderId = body(placed).get("orderId").asString();
-        orders.decide(orders.find(orderId).map(o -> new OrderPlaced(o.orderId(), o.customerId(), o.currency(), o.lines())).orElseThrow(),
+        orders.decide(orders.find(orderId).orElseThrow().placed(),
                 OrderStatus.CONFIRMED, new java.math.BigDecimal("25.00"), java.util.Optional.empty(), java.time.Instant.now());
         // decided: a replay sends nothing
         APIGatewayV2HTTPResponse replayed = handler(queue.url()).handleRequest(post(VALID_BODY, Map.of("idempotency-key", "k-once")), context);

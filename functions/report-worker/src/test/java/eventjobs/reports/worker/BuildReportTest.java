@@ -96,7 +96,7 @@ class BuildReportTest {
         }
 
         @Override
-        public boolean expire(String jobId, Instant now) {
+        public boolean expire(Job job, Instant now) {
             throw new AssertionError("the worker never sweeps jobs");
         }
 
