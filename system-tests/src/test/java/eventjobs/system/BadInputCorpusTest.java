@@ -373,6 +373,43 @@ class BadInputCorpusTest {
         assertThat(JSON.readTree(result.payloadText()).get("errorMessage").asString()).isEqualTo(reason);
     }
 
+    static Stream<Arguments> s3EventCases() {
+        return Stream.of(
+                Arguments.of("ImportFunction", "{}", "it has no Records"),
+                Arguments.of("ThumbnailFunction", "{}", "it has no Records"),
+                Arguments.of("ImportFunction", "[]", "it is not a JSON object"),
+                Arguments.of("ImportFunction", "file:events/orders-api-post.json", "it has no Records"),
+                Arguments.of("ThumbnailFunction", "file:events/orders-api-get.json", "it has no Records"),
+                Arguments.of("ThumbnailFunction", "file:events/order-worker-batch.json", "record 0 has eventSource aws:sqs"),
+                Arguments.of("ImportFunction", "{\"Records\":[{\"eventSource\":\"aws:s3\"}]}", "record 0 names no bucket, key or eventTime"));
+    }
+
+    /** Issue 9: these succeeded doing nothing, taken for the s3:TestEvent. */
+    @ParameterizedTest(name = "[{index}] {0} given {1}")
+    @MethodSource("s3EventCases")
+    void s3Function_shouldParkAnEventThatIsNoS3Notification_withTheReason(String function, String event, String reason) throws Exception {
+        byte[] bytes = eventBytes(event);
+
+        InvocationResult result = runtime.invoke(function, bytes);
+
+        assertThat(result.succeeded()).as(result.payloadText()).isTrue();
+        assertThat(JSON.readTree(result.payloadText()).valueStream().map(JsonNode::asString))
+                .containsExactly("FAILED the event is not an S3 notification: " + reason);
+        Message entry = awaitParked("UploadsDLQ", m -> result.requestId().equals(attribute(m, "failure-request-id")));
+        assertThat(reason(entry)).isEqualTo("the event is not an S3 notification: " + reason);
+        assertThat(attribute(entry, "failure-function")).isEqualTo(STACK + "-" + function);
+        assertThat(entry.body()).isEqualTo(new String(bytes, StandardCharsets.UTF_8));
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @CsvSource({"ImportFunction", "ThumbnailFunction"})
+    void s3Function_shouldSkipTheTestEventS3Sends(String function) throws Exception {
+        InvocationResult result = runtime.invoke(function, eventBytes("file:events/s3-test-event.json"));
+
+        assertThat(result.succeeded()).as(result.payloadText()).isTrue();
+        assertThat(JSON.readTree(result.payloadText()).isEmpty()).as(result.payloadText()).isTrue();
+    }
+
     @Test
     void importSampleEvent_shouldGetARejectedReport_whenItsObjectIsMissing() throws Exception {
         InvocationResult result = runtime.invoke("ImportFunction", eventBytes("file:events/import-upload.json"));
