@@ -17,7 +17,9 @@ import java.util.function.Supplier;
  *       forged requests costs one read a minute, not one each.</li>
  * </ul>
  * A failed read is thrown to the caller (the request is answered 503 and the provider sends it
- * again later), never hidden behind the old value. Thread-safe.
+ * again later), never hidden behind the old value. With SnapStart the read at init is part of the
+ * snapshot, and so is its time: the first request after a restore finds it old and reads again.
+ * Thread-safe.
  */
 public final class SigningSecret {
 
