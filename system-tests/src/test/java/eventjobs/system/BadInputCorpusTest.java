@@ -74,6 +74,8 @@ class BadInputCorpusTest {
     private static final String VALID_ORDER = """
             {"customerId":"cust-1","currency":"EUR","lines":[{"sku":"SKU-1","quantity":1,"unitPrice":"1.00"}]}""";
     private static final Duration WAIT = Duration.ofSeconds(40);
+    private static final String VALID_PAYMENT = """
+            {"id":"evt_corpus","type":"payment.captured","created":1795770990,"data":{"paymentId":"pay_1","orderId":"o-1","amount":"1.00","currency":"EUR"}}""";
 
     private static EmbeddedAws aws;
     private static LocalRuntime runtime;
@@ -248,7 +250,29 @@ class BadInputCorpusTest {
                 api("job id with a dot", new Request("GET", "/jobs/a.b", Map.of(), new byte[0]), 400, null, null),
                 api("job id of 200 characters", new Request("GET", "/jobs/" + "a".repeat(200), Map.of(), new byte[0]), 400, null, null),
                 api("unknown job", new Request("GET", "/jobs/" + UUID.nameUUIDFromBytes(new byte[] {1}), Map.of(), new byte[0]),
-                        404, null, null));
+                        404, null, null),
+
+                api("webhook: no signature", Request.post("/webhooks/payments", VALID_PAYMENT),
+                        401, "missing Payment-Signature header", "payment-signature"),
+                api("webhook: an empty signature", Request.post("/webhooks/payments", VALID_PAYMENT).header("Payment-Signature", " "),
+                        401, "missing Payment-Signature header", "the Payment-Signature header is missing"),
+                api("webhook: a forged signature", Request.post("/webhooks/payments", VALID_PAYMENT)
+                        .header("Payment-Signature", "t=" + Instant.now().getEpochSecond() + ",v1=" + "0".repeat(64)),
+                        401, "invalid signature", "payment-signature"),
+                api("webhook: another scheme's signature only", Request.post("/webhooks/payments", VALID_PAYMENT)
+                        .header("Payment-Signature", "t=" + Instant.now().getEpochSecond() + ",v0=" + "0".repeat(64)),
+                        401, "malformed Payment-Signature header", "there is no v1 signature"),
+                api("webhook: a timestamp in words", Request.post("/webhooks/payments", VALID_PAYMENT)
+                        .header("Payment-Signature", "t=now,v1=" + "0".repeat(64)),
+                        401, "malformed Payment-Signature header", "t must be Unix seconds"),
+                api("webhook: a signature of 10,000 hex digits", Request.post("/webhooks/payments", VALID_PAYMENT)
+                        .header("Payment-Signature", "t=1,v1=" + "a".repeat(10_000)),
+                        401, "malformed Payment-Signature header", "v1 must be 64 hex digits"),
+                api("webhook: the signature as a bearer token", Request.post("/webhooks/payments", VALID_PAYMENT)
+                        .header("Payment-Signature", "Bearer abc"),
+                        401, "malformed Payment-Signature header", "is not key=value"),
+                api("webhook: body over 64 KiB", Request.post("/webhooks/payments", "{\"id\":\"evt_big\",\"pad\":\"" + "x".repeat(70_000) + "\"}"),
+                        413, "the request body is larger than 65536 bytes", ""));
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
@@ -280,6 +304,66 @@ class BadInputCorpusTest {
 
         assertThat(again.statusCode()).as(again.body()).isEqualTo(422);
         assertThat(JSON.readTree(again.body()).get("error").asString()).isNotBlank();
+    }
+
+    private static String payment(String data) {
+        return "{\"id\":\"evt_" + UUID.randomUUID().toString().substring(0, 8) + "\",\"type\":\"payment.captured\",\"created\":1795770990,\"data\":"
+                + data + "}";
+    }
+
+    static Stream<Arguments> signedWebhookCases() {
+        String ok = "\"paymentId\":\"pay_1\",\"orderId\":\"o-1\",\"currency\":\"EUR\"";
+        return Stream.of(
+                Arguments.of("truncated JSON", "{\"id\":\"evt_1\",", "the request body is not valid JSON", ""),
+                Arguments.of("empty body", "", "the request body is empty", null),
+                Arguments.of("duplicate key", "{\"id\":\"evt_1\",\"id\":\"evt_2\",\"type\":\"payment.refunded\",\"created\":1,\"data\":{}}",
+                        "the request body is not valid JSON", "Duplicate Object property \"id\""),
+                Arguments.of("JSON array", "[]", "the request body must be a JSON object (a payment event)", null),
+                Arguments.of("no id", "{\"type\":\"payment.refunded\",\"created\":1,\"data\":{}}", "not a payment event", "/id"),
+                Arguments.of("an id with a slash", "{\"id\":\"evt/1\",\"type\":\"payment.refunded\",\"created\":1,\"data\":{}}",
+                        "not a payment event", "/id"),
+                Arguments.of("an id of 200 characters", "{\"id\":\"" + "e".repeat(200) + "\",\"type\":\"payment.refunded\",\"created\":1,\"data\":{}}",
+                        "not a payment event", "/id"),
+                Arguments.of("a type in capitals", "{\"id\":\"evt_1\",\"type\":\"PAYMENT.CAPTURED\",\"created\":1,\"data\":{}}",
+                        "not a payment event", "/type"),
+                Arguments.of("created as a date", "{\"id\":\"evt_1\",\"type\":\"payment.refunded\",\"created\":\"2026-11-27\",\"data\":{}}",
+                        "not a payment event", "/created"),
+                Arguments.of("data an array", "{\"id\":\"evt_1\",\"type\":\"payment.refunded\",\"created\":1,\"data\":[]}",
+                        "not a payment event", "/data"),
+                Arguments.of("captured without an amount", payment("{" + ok + "}"), "not a payment event", "/data/amount"),
+                Arguments.of("captured without an order", payment("{\"paymentId\":\"pay_1\",\"amount\":\"1.00\",\"currency\":\"EUR\"}"),
+                        "not a payment event", "/data/orderId"),
+                Arguments.of("amount a number", payment("{" + ok + ",\"amount\":1.00}"), "not a payment event", "/data/amount"),
+                Arguments.of("amount with an exponent", payment("{" + ok + ",\"amount\":\"1e3\"}"), "not a payment event", "/data/amount"),
+                Arguments.of("amount negative", payment("{" + ok + ",\"amount\":\"-1.00\"}"), "not a payment event", "/data/amount"),
+                Arguments.of("currency in lower case", payment("{\"paymentId\":\"pay_1\",\"orderId\":\"o-1\",\"amount\":\"1.00\",\"currency\":\"eur\"}"),
+                        "not a payment event", "/data/currency"),
+                Arguments.of("order id with a dot", payment("{\"paymentId\":\"pay_1\",\"orderId\":\"o.1\",\"amount\":\"1.00\",\"currency\":\"EUR\"}"),
+                        "not a payment event", "/data/orderId"));
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @MethodSource("signedWebhookCases")
+    void webhook_shouldAnswer400_forASignedBodyThatIsNoPaymentEvent(String name, String body, String error, String field) throws Exception {
+        String signature;
+        try (var secrets = aws.secretsManager()) {
+            byte[] key = secrets.getSecretValue(r -> r.secretId(STACK + "/payments/webhook")).secretString().getBytes(StandardCharsets.UTF_8);
+            signature = eventjobs.payments.webhook.WebhookSignature.header(key, Instant.now().getEpochSecond(),
+                    body.getBytes(StandardCharsets.UTF_8));
+        }
+
+        api_shouldAnswerA4xxWithJsonReason(name, Request.post("/webhooks/payments", body).header("Payment-Signature", signature),
+                400, error, field);
+    }
+
+    @Test
+    void webhookSampleEvent_shouldGetA401_sinceItWasSignedWithTheSampleSecretLongAgo() throws Exception {
+        InvocationResult result = runtime.invoke("PaymentsWebhookFunction", eventBytes("file:events/payments-webhook.json"));
+
+        assertThat(result.succeeded()).as(result.payloadText()).isTrue();
+        JsonNode response = JSON.readTree(result.payloadText());
+        assertThat(response.get("statusCode").asInt()).isEqualTo(401);
+        assertThat(JSON.readTree(response.get("body").asString()).get("error").asString()).isEqualTo("invalid signature");
     }
 
     static Stream<Arguments> gatewayCases() {
@@ -341,7 +425,9 @@ class BadInputCorpusTest {
                 Arguments.of("OrdersApiFunction", "file:events/import-upload.json"),
                 Arguments.of("ReportsApiFunction", "[]"),
                 Arguments.of("ReportsApiFunction", "{\"Records\":[]}"),
-                Arguments.of("ReportsApiFunction", "file:events/report-requested.json"));
+                Arguments.of("ReportsApiFunction", "file:events/report-requested.json"),
+                Arguments.of("PaymentsWebhookFunction", "[]"),
+                Arguments.of("PaymentsWebhookFunction", "file:events/payment-worker-batch.json"));
     }
 
     @ParameterizedTest(name = "[{index}] {0} given {1}")
@@ -504,6 +590,48 @@ class BadInputCorpusTest {
 
         assertThat(reason(entry)).contains(reason);
         assertThat(reason(entry).length()).isLessThanOrEqualTo(2048);
+        assertThat(attribute(entry, "failure-receive-count")).isEqualTo("1");
+        assertThat(entry.body()).isEqualTo(body);
+    }
+
+    @ParameterizedTest(name = "[{index}] PaymentWorkerFunction given {0}")
+    @CsvSource(delimiter = '|', value = {
+            "{}                                | the event is not an SQS event: it has no Records",
+            "file:events/payments-webhook.json | the event is not an SQS event: it has no Records",
+            "file:events/import-upload.json    | the event is not an SQS event: record 0 has no messageId (its eventSource is aws:s3)"})
+    void paymentWorker_shouldFailWithReason_forAnotherTriggersEvent(String event, String reason) throws Exception {
+        InvocationResult result = runtime.invoke("PaymentWorkerFunction", eventBytes(event));
+
+        assertThat(result.succeeded()).isFalse();
+        assertThat(JSON.readTree(result.payloadText()).get("errorMessage").asString()).isEqualTo(reason);
+    }
+
+    private static String paymentEnvelope(String providerEvent) {
+        return "{\"specversion\":\"1.0\",\"id\":\"payment-" + UUID.randomUUID() + "\",\"source\":\"/corpus\","
+                + "\"type\":\"eventjobs.payment.received\",\"time\":\"2026-11-27T10:00:00Z\",\"datacontenttype\":\"application/json\","
+                + "\"dataschema\":\"urn:eventjobs:schema:payment-event.v1\",\"data\":" + providerEvent + "}";
+    }
+
+    static Stream<Arguments> paymentMessageCases() {
+        String captured = payment("{\"paymentId\":\"pay_1\",\"orderId\":\"o-1\",\"amount\":\"1.00\",\"currency\":\"EUR\"}");
+        return Stream.of(
+                Arguments.of("not JSON", "payment", "message body is not JSON"),
+                Arguments.of("the provider's event without envelope", captured, "expected an event of type eventjobs.payment.received"),
+                Arguments.of("an order event", envelope(orderData("o-pay", "")), "expected an event of type eventjobs.payment.received"),
+                Arguments.of("no data", paymentEnvelope("null"), "/data"),
+                Arguments.of("captured without an amount", paymentEnvelope(captured.replace(",\"amount\":\"1.00\"", "")), "/data/data/amount"),
+                Arguments.of("a payment for an order that does not exist", paymentEnvelope(captured.replace("o-1", "o-corpus-none")),
+                        "there is no order o-corpus-none"));
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @MethodSource("paymentMessageCases")
+    void paymentsQueue_shouldParkABadMessageInPaymentsDlqWithItsReason(String name, String body, String reason) {
+        String messageId = sqs.sendMessage(r -> r.queueUrl(queueUrl("PaymentsQueue")).messageBody(body)).messageId();
+
+        Message entry = awaitParked("PaymentsDLQ", m -> messageId.equals(attribute(m, "failure-message-id")));
+
+        assertThat(reason(entry)).contains(reason);
         assertThat(attribute(entry, "failure-receive-count")).isEqualTo("1");
         assertThat(entry.body()).isEqualTo(body);
     }

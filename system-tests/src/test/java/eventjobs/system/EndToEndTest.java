@@ -122,7 +122,7 @@ class EndToEndTest {
     void failingWorker_shouldLeaveMessageToSqsRedrive_andRedriveShouldCompleteIt() throws Exception {
         // retryable failures: the worker's table is gone; SQS hands the message out again after 1 s
         sqs.setQueueAttributes(r -> r.queueUrl(queueUrl("OrdersQueue")).attributesWithStrings(Map.of("VisibilityTimeout", "1")));
-        try (var dynamo = aws.dynamoDb(); var s3 = aws.s3()) {
+        try (var dynamo = aws.dynamoDb(); var s3 = aws.s3(); var secrets = aws.secretsManager()) {
             dynamo.deleteTable(r -> r.tableName(STACK + "-OrdersTable"));
             new eventjobs.orders.SqsOrderQueue(sqs, queueUrl("OrdersQueue"), "/e2e", new eventjobs.core.events.EventCodec(),
                     java.time.Clock.systemUTC()).send(new eventjobs.orders.OrderPlaced("o-redrive", "cust-1",
@@ -134,7 +134,7 @@ class EndToEndTest {
             assertThat(parked.messageAttributes()).doesNotContainKey("failure-reason");
 
             // the cause is fixed (provisioning again recreates the table and restores the visibility timeout)
-            new eventjobs.local.stack.Provisioner(sqs, dynamo, s3).provision(runtime.template());
+            new eventjobs.local.stack.Provisioner(sqs, dynamo, s3, secrets).provision(runtime.template());
         }
         assertThat(new Redrive(sqs, runtime.template()).run("OrdersDLQ").moved()).isGreaterThanOrEqualTo(1);
 

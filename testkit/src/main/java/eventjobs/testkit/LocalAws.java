@@ -3,6 +3,7 @@ package eventjobs.testkit;
 import eventjobs.local.aws.EmbeddedAws;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 import java.net.URI;
@@ -29,11 +30,12 @@ public final class LocalAws {
     }
 
     /**
-     * Deletes every bucket (with its objects), queue and table of {@code aws} through the AWS
-     * APIs, so the next test starts from nothing on any emulator.
+     * Deletes every bucket (with its objects), queue, table and secret of {@code aws} through the
+     * AWS APIs, so the next test starts from nothing on any emulator.
      */
     public static void reset(EmbeddedAws aws) {
-        try (SqsClient sqs = aws.sqs(); DynamoDbClient dynamo = aws.dynamoDb(); S3Client s3 = aws.s3()) {
+        try (SqsClient sqs = aws.sqs(); DynamoDbClient dynamo = aws.dynamoDb(); S3Client s3 = aws.s3();
+             SecretsManagerClient secrets = aws.secretsManager()) {
             for (var bucket : s3.listBuckets().buckets()) {
                 s3.listObjectsV2Paginator(r -> r.bucket(bucket.name())).contents()
                         .forEach(object -> s3.deleteObject(r -> r.bucket(bucket.name()).key(object.key())));
@@ -43,6 +45,8 @@ public final class LocalAws {
                     .forEach(url -> sqs.deleteQueue(r -> r.queueUrl(url)));
             dynamo.listTablesPaginator(r -> r.limit(100)).tableNames()
                     .forEach(table -> dynamo.deleteTable(r -> r.tableName(table)));
+            secrets.listSecretsPaginator(r -> r.maxResults(100)).stream().flatMap(page -> page.secretList().stream())
+                    .forEach(secret -> secrets.deleteSecret(r -> r.secretId(secret.arn()).forceDeleteWithoutRecovery(true)));
         }
     }
 }

@@ -109,26 +109,51 @@ public final class HttpApi {
             throw new ApiError(415, "the request body must be application/json",
                     List.of(new Violation("content-type", "was '" + contentType + "'")));
         }
+        byte[] bytes = rawBody(request);
+        if (bytes.length > MAX_BODY_BYTES) {
+            throw tooLarge(bytes.length, MAX_BODY_BYTES);
+        }
+        return parseJson(bytes);
+    }
+
+    /**
+     * The request body as the client sent it, byte for byte (API Gateway base64-encodes bodies
+     * that are not text): what a signature over the body is computed on. Empty when there is none.
+     *
+     * @throws ApiError 400 when the event says base64 but the body is not
+     */
+    public static byte[] rawBody(APIGatewayV2HTTPEvent request) {
         String raw = request.getBody();
         if (raw == null || raw.isEmpty()) {
-            throw ApiError.badRequest("the request body is empty");
+            return new byte[0];
         }
-        byte[] bytes;
         if (request.getIsBase64Encoded()) {
             try {
-                bytes = Base64.getDecoder().decode(raw);
+                return Base64.getDecoder().decode(raw);
             } catch (IllegalArgumentException e) {
                 throw ApiError.badRequest("the request body is not valid base64");
             }
-        } else {
-            bytes = raw.getBytes(StandardCharsets.UTF_8);
         }
-        if (bytes.length > MAX_BODY_BYTES) {
-            throw new ApiError(413, "the request body is larger than " + MAX_BODY_BYTES + " bytes",
-                    List.of(new Violation("", "was " + bytes.length + " bytes")));
+        return raw.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The 413 for a body of {@code length} bytes over {@code limit}. */
+    public static ApiError tooLarge(int length, int limit) {
+        return new ApiError(413, "the request body is larger than " + limit + " bytes",
+                List.of(new Violation("", "was " + length + " bytes")));
+    }
+
+    /**
+     * Parses a JSON request body; a key given twice is refused.
+     *
+     * @throws ApiError 400 when it is empty or not JSON, with where it stops being JSON
+     */
+    public static JsonNode parseJson(byte[] body) {
+        if (body.length == 0) {
+            throw ApiError.badRequest("the request body is empty");
         }
         try {
-            return STRICT.readTree(new String(bytes, StandardCharsets.UTF_8));
+            return STRICT.readTree(new String(body, StandardCharsets.UTF_8));
         } catch (JacksonException e) {
             var location = e.getLocation();
             String where = location == null ? "" : " at line " + location.getLineNr() + ", column " + location.getColumnNr();

@@ -18,9 +18,10 @@ import java.util.Optional;
 /**
  * Orders in a DynamoDB table keyed by the string {@code orderId}. The order record is its own
  * idempotency record (fused): accepting is a put conditional on the id being new, deciding is
- * an update conditional on the order not being decided yet. Thread-safe.
+ * an update conditional on the order not being decided yet, recording a payment an update
+ * conditional on the order being CONFIRMED, unpaid and of the payment's total. Thread-safe.
  */
-public final class DynamoDbOrderStore implements OrderStore {
+public final class DynamoDbOrderStore implements OrderStore, OrderPayments {
 
     static final String ORDER_ID = "orderId";
     static final String STATUS = "status";
@@ -37,6 +38,10 @@ public final class DynamoDbOrderStore implements OrderStore {
     /** Set while an order waits for its decision (sparse: only undecided orders are in {@link #BY_STATUS_PENDING_SINCE}). */
     static final String PENDING_SINCE = "pendingSince";
     static final String RESENDS = "resends";
+    /** Set when a payment was captured ({@link OrderStatus#PAID}); {@link #STATUS} keeps the decision, CONFIRMED. */
+    static final String PAID_AT = "paidAt";
+    static final String PAYMENT_ID = "paymentId";
+    static final String PAID_AMOUNT = "paidAmount";
 
     /** The sparse index of decided orders: partition status, sort decidedAt (ISO-8601, so it sorts by time). */
     public static final String BY_STATUS_DECIDED_AT = "ByStatusDecidedAt";
@@ -124,6 +129,33 @@ public final class DynamoDbOrderStore implements OrderStore {
     }
 
     @Override
+    public Capture capture(String orderId, String paymentId, BigDecimal amount, String currency, Instant now) {
+        UpdateItemRequest request = UpdateItemRequest.builder().tableName(table)
+                .key(Map.of(ORDER_ID, s(orderId)))
+                .updateExpression("SET #paidAt = :now, #paymentId = :paymentId, #paidAmount = :amount")
+                // DynamoDB compares numbers as numbers: a total stored as 25 equals an amount of 25.00
+                .conditionExpression("#status = :confirmed AND attribute_not_exists(#paidAt)"
+                        + " AND #currency = :currency AND #total = :amount")
+                .expressionAttributeNames(Map.of("#paidAt", PAID_AT, "#paymentId", PAYMENT_ID, "#paidAmount", PAID_AMOUNT,
+                        "#status", STATUS, "#currency", CURRENCY, "#total", TOTAL))
+                .expressionAttributeValues(Map.of(":now", s(now.toString()), ":paymentId", s(paymentId), ":amount", n(amount),
+                        ":confirmed", s(OrderStatus.CONFIRMED.name()), ":currency", s(currency)))
+                .build();
+        return switch (ConditionalWrites.update(dynamo, request)) {
+            case ConditionalWrites.Outcome.Applied applied -> new Capture.Captured();
+            case ConditionalWrites.Outcome.Refused refused -> {
+                Map<String, AttributeValue> existing = refused.existing();
+                if (existing.isEmpty()) {
+                    yield new Capture.Refused(Optional.empty());
+                }
+                boolean samePayment = existing.containsKey(PAID_AT)
+                        && paymentId.equals(existing.getOrDefault(PAYMENT_ID, s("")).s());
+                yield samePayment ? new Capture.AlreadyCaptured() : new Capture.Refused(Optional.of(toOrder(existing)));
+            }
+        };
+    }
+
+    @Override
     public java.util.stream.Stream<Order> decidedOn(OrderStatus status, java.time.LocalDate from, java.time.LocalDate to) {
         return dynamo.queryPaginator(r -> r.tableName(table).indexName(BY_STATUS_DECIDED_AT)
                         .keyConditionExpression("#status = :status AND #decidedAt BETWEEN :from AND :until")
@@ -196,14 +228,21 @@ public final class DynamoDbOrderStore implements OrderStore {
                         new BigDecimal(line.get("unitPrice").s())))
                 .toList();
         Currency currency = Currency.getInstance(item.get(CURRENCY).s());
-        return new Order(item.get(ORDER_ID).s(), OrderStatus.valueOf(item.get(STATUS).s()),
+        Optional<Payment> payment = Optional.ofNullable(item.get(PAID_AT)).map(paidAt -> new Payment(
+                item.getOrDefault(PAYMENT_ID, s("")).s(),
+                new BigDecimal(item.getOrDefault(PAID_AMOUNT, AttributeValue.fromN("0")).n())
+                        .setScale(currency.getDefaultFractionDigits(), RoundingMode.UNNECESSARY),
+                Instant.parse(paidAt.s())));
+        OrderStatus status = payment.isPresent() ? OrderStatus.PAID : OrderStatus.valueOf(item.get(STATUS).s());
+        return new Order(item.get(ORDER_ID).s(), status,
                 item.get(CUSTOMER_ID).s(), currency, lines,
                 // DynamoDB numbers drop trailing zeros: give totals their currency's scale back
                 Optional.ofNullable(item.get(TOTAL))
                         .map(v -> new BigDecimal(v.n()).setScale(currency.getDefaultFractionDigits(), RoundingMode.UNNECESSARY)),
                 Optional.ofNullable(item.get(REASON)).map(AttributeValue::s),
                 Optional.ofNullable(item.get(ACCEPTED_AT)).map(v -> Instant.parse(v.s())),
-                Optional.ofNullable(item.get(DECIDED_AT)).map(v -> Instant.parse(v.s())));
+                Optional.ofNullable(item.get(DECIDED_AT)).map(v -> Instant.parse(v.s())),
+                payment);
     }
 
     private static AttributeValue s(String value) {

@@ -7,12 +7,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Currency;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -124,6 +126,45 @@ class DynamoDbOrderStoreTest {
 
         assertThat(outcomes).filteredOn(OrderStore.Acceptance.Accepted.class::isInstance).hasSize(1);
         assertThat(outcomes).filteredOn(OrderStore.Acceptance.AlreadyAccepted.class::isInstance).hasSize(7);
+    }
+
+    @Test
+    void capture_shouldShowPaid_whileTheStoredStatusKeepsTheDecision_forReportsAndTotals() {
+        store.decide(ORDER, OrderStatus.CONFIRMED, new BigDecimal("7.50"), Optional.empty(), NOW);
+
+        OrderPayments.Capture capture = store.capture("o-1", "pay-1", new BigDecimal("7.5"), "EUR", NOW.plusSeconds(5));
+
+        assertThat(capture).isInstanceOf(OrderPayments.Capture.Captured.class);
+        Order order = store.find("o-1").orElseThrow();
+        assertThat(order.status()).isEqualTo(OrderStatus.PAID);
+        assertThat(order.payment()).contains(new Payment("pay-1", new BigDecimal("7.50"), NOW.plusSeconds(5)));
+        assertThat(dynamo.getItem(r -> r.tableName("Orders").key(Map.of("orderId", AttributeValue.fromS("o-1")))).item()
+                .get("status").s()).as("the decision the ByStatusDecidedAt index and reports read").isEqualTo("CONFIRMED");
+    }
+
+    @Test
+    void capture_shouldHaveOneEffect_whenDeliveriesRaceEachOther() throws Exception {
+        store.decide(ORDER, OrderStatus.CONFIRMED, new BigDecimal("7.50"), Optional.empty(), NOW);
+
+        List<OrderPayments.Capture> outcomes = race(8, () -> store.capture("o-1", "pay-1", new BigDecimal("7.50"), "EUR", NOW));
+
+        assertThat(outcomes).filteredOn(OrderPayments.Capture.Captured.class::isInstance).hasSize(1);
+        assertThat(outcomes).filteredOn(OrderPayments.Capture.AlreadyCaptured.class::isInstance).hasSize(7);
+    }
+
+    @Test
+    void capture_shouldRefuseAndReturnTheOrder_whenItIsNotConfirmedOrTheAmountDiffers() {
+        assertThat(store.capture("o-1", "pay-1", new BigDecimal("7.50"), "EUR", NOW))
+                .isEqualTo(new OrderPayments.Capture.Refused(Optional.empty()));
+        store.accept(ORDER, "hash-1", NOW);
+        assertThat(store.capture("o-1", "pay-1", new BigDecimal("7.50"), "EUR", NOW))
+                .isInstanceOfSatisfying(OrderPayments.Capture.Refused.class,
+                        refused -> assertThat(refused.existing().orElseThrow().status()).isEqualTo(OrderStatus.ACCEPTED));
+        store.decide(ORDER, OrderStatus.CONFIRMED, new BigDecimal("7.50"), Optional.empty(), NOW);
+
+        assertThat(store.capture("o-1", "pay-1", new BigDecimal("7.49"), "EUR", NOW)).isInstanceOf(OrderPayments.Capture.Refused.class);
+        assertThat(store.capture("o-1", "pay-1", new BigDecimal("7.50"), "USD", NOW)).isInstanceOf(OrderPayments.Capture.Refused.class);
+        assertThat(store.find("o-1").orElseThrow().status()).isEqualTo(OrderStatus.CONFIRMED);
     }
 
     @Test

@@ -15,6 +15,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 import java.io.IOException;
@@ -29,7 +30,7 @@ import java.util.Optional;
  * An AWS-compatible endpoint on loopback, for tests and the local runtime: one {@link Gateway}
  * port that routes by service to ElasticMQ (SQS, in this JVM), S3Proxy (S3, in this JVM, its
  * store wrapped to report every created object) and a {@code moto_server} child process
- * (DynamoDB). When {@code AWS_ENDPOINT_URL} is set, nothing is started and every
+ * (DynamoDB, Secrets Manager). When {@code AWS_ENDPOINT_URL} is set, nothing is started and every
  * client goes to that endpoint instead (LocalStack or another emulator).
  *
  * <p>Instances are thread-safe; clients they hand out are too. Whoever starts one closes it.
@@ -105,6 +106,7 @@ public final class EmbeddedAws implements AutoCloseable {
             s3.start();
             gateway.route("sqs", URI.create("http://127.0.0.1:" + sqsPort));
             gateway.routeDynamoDb(moto.endpoint());
+            gateway.route("secretsmanager", moto.endpoint());
             gateway.route("s3", URI.create("http://127.0.0.1:" + s3Port));
             return new EmbeddedAws(gateway, sqs, moto, s3, blobs, gateway.uri());
         } catch (Exception e) {
@@ -193,6 +195,10 @@ public final class EmbeddedAws implements AutoCloseable {
 
     public DynamoDbClient dynamoDb() {
         return dynamoDb(new RequestCounter());
+    }
+
+    public SecretsManagerClient secretsManager() {
+        return toEndpoint(SecretsManagerClient.builder()).build();
     }
 
     /** A DynamoDB client whose requests {@code counter} counts. */

@@ -191,6 +191,9 @@ public final class Gateway implements AutoCloseable {
             if (prefix.startsWith("dynamodb")) {
                 return Optional.of("dynamodb");
             }
+            if (prefix.equals("secretsmanager")) {
+                return Optional.of("secretsmanager");
+            }
         }
         return Optional.empty();
     }

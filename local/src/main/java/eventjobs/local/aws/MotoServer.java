@@ -11,8 +11,8 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * A {@code moto_server} child process on a free loopback port (DynamoDB; moto serves every
- * service on one port). Its log is a temporary file, removed when it stops. Thread-safe.
+ * A {@code moto_server} child process on a free loopback port (DynamoDB and Secrets Manager;
+ * moto serves every service on one port). Its log is a temporary file, removed when it stops. Thread-safe.
  */
 public final class MotoServer implements AutoCloseable {
 
@@ -47,7 +47,7 @@ public final class MotoServer implements AutoCloseable {
             process = builder.start();
         } catch (IOException e) {
             throw new IllegalStateException("moto_server is not installed or not on PATH; install it with"
-                    + " pip install 'moto[server]' (it serves DynamoDB locally)");
+                    + " pip install 'moto[server]' (it serves DynamoDB and Secrets Manager locally)");
         }
         MotoServer moto = new MotoServer(process, URI.create("http://127.0.0.1:" + port), log);
         moto.awaitReady();

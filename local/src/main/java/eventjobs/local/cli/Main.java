@@ -232,7 +232,7 @@ public final class Main {
             SamTemplate template = runtime.template();
             String endpoint = runtime.aws().endpoint().toString();
             out.println("eventjobs-local: " + template.file() + " is running as stack " + template.stackName());
-            out.println("  AWS endpoint   " + endpoint + (runtime.aws().embedded() ? " (embedded: SQS, S3, DynamoDB, Lambda)" : ""));
+            out.println("  AWS endpoint   " + endpoint + (runtime.aws().embedded() ? " (embedded: SQS, S3, DynamoDB, Secrets Manager, Lambda)" : ""));
             out.println("  Lambda API     " + runtime.lambdaEndpoint() + " (AWS_ENDPOINT_URL_LAMBDA of every function)");
             runtime.api().ifPresent(api -> {
                 out.println("  HTTP API       http://localhost:" + api.port());
@@ -241,6 +241,9 @@ public final class Main {
             template.queues().forEach(q -> out.println("  queue          " + q.logicalId() + " = " + q.name()));
             template.tables().forEach(t -> out.println("  table          " + t.logicalId() + " = " + t.name()));
             template.buckets().forEach(b -> out.println("  bucket         " + b.logicalId() + " = s3://" + b.name()));
+            template.secrets().forEach(x -> out.println("  secret         " + x.logicalId() + " = " + x.name()
+                    + "  (read it: aws --endpoint-url " + endpoint + " secretsmanager get-secret-value --secret-id "
+                    + x.name() + " --query SecretString --output text)"));
             template.functions().forEach(f -> out.println("  function       " + f.logicalId() + " = " + f.name() + " ("
                     + f.events().stream().map(Specs.Event::name).toList() + ")"));
             List<String> tryIt = TryIt.lines(template, runtime.aws().endpoint(),
@@ -307,11 +310,13 @@ public final class Main {
         public Integer call() {
             SamTemplate template = common.load();
             EmbeddedAws aws = common.endpoint(false);
-            try (SqsClient sqs = aws.sqs(); DynamoDbClient dynamo = aws.dynamoDb(); var s3 = aws.s3()) {
-                new Provisioner(sqs, dynamo, s3).provision(template);
+            try (SqsClient sqs = aws.sqs(); DynamoDbClient dynamo = aws.dynamoDb(); var s3 = aws.s3();
+                 var secrets = aws.secretsManager()) {
+                new Provisioner(sqs, dynamo, s3, secrets).provision(template);
                 template.buckets().forEach(b -> System.out.println("bucket " + b.logicalId() + " " + b.name()));
                 template.queues().forEach(q -> System.out.println("queue " + q.logicalId() + " " + q.name()));
                 template.tables().forEach(t -> System.out.println("table " + t.logicalId() + " " + t.name()));
+                template.secrets().forEach(x -> System.out.println("secret " + x.logicalId() + " " + x.name()));
                 if (aws.embedded()) {
                     System.err.println("eventjobs-local: nothing was running on port " + common.port
                             + ", so these were created on a temporary endpoint; run `local/run start` first");
@@ -332,8 +337,9 @@ public final class Main {
         public Integer call() {
             SamTemplate template = common.load();
             EmbeddedAws aws = common.running();
-            try (SqsClient sqs = aws.sqs(); DynamoDbClient dynamo = aws.dynamoDb(); var s3 = aws.s3()) {
-                Map<String, Map<String, String>> depths = new Provisioner(sqs, dynamo, s3).depths(template);
+            try (SqsClient sqs = aws.sqs(); DynamoDbClient dynamo = aws.dynamoDb(); var s3 = aws.s3();
+                 var secrets = aws.secretsManager()) {
+                Map<String, Map<String, String>> depths = new Provisioner(sqs, dynamo, s3, secrets).depths(template);
                 System.out.printf("%-28s %8s %10s %8s%n", "queue", "visible", "in flight", "delayed");
                 depths.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> System.out.printf(
                         "%-28s %8s %10s %8s%n", e.getKey(), e.getValue().get("ApproximateNumberOfMessages"),

@@ -201,7 +201,9 @@ public final class LocalRuntime implements AutoCloseable {
         this.dynamo = own(aws.dynamoDb());
         this.s3 = own(aws.s3());
         try {
-            this.template = declared.provisioned(new Provisioner(sqs, dynamo, s3).provision(declared));
+            try (var secrets = aws.secretsManager()) {
+                this.template = declared.provisioned(new Provisioner(sqs, dynamo, s3, secrets).provision(declared));
+            }
             options.stateDirectory().map(StateSnapshot::new).ifPresent(this::keep);
             this.lambdaApi = own(lambdaApi());
             aws.gateway().ifPresent(gateway -> gateway.route("lambda", lambdaApi.uri()));

@@ -14,9 +14,15 @@ import software.amazon.awssdk.services.dynamodb.model.StreamSpecification;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyExistsException;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.secretsmanager.model.GetRandomPasswordRequest;
+import software.amazon.awssdk.services.secretsmanager.model.ResourceExistsException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 import java.util.HashMap;
 import java.util.List;
@@ -24,8 +30,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Creates a template's queues, tables and buckets on an endpoint. Running it again is harmless:
- * existing queues get their attributes set again, existing tables and buckets are left as they are.
+ * Creates a template's queues, tables, buckets and secrets on an endpoint. Running it again is
+ * harmless: existing queues get their attributes set again, existing tables, buckets and secrets
+ * are left as they are (a secret keeps its value).
  */
 public final class Provisioner {
 
@@ -34,11 +41,13 @@ public final class Provisioner {
     private final SqsClient sqs;
     private final DynamoDbClient dynamo;
     private final S3Client s3;
+    private final SecretsManagerClient secrets;
 
-    public Provisioner(SqsClient sqs, DynamoDbClient dynamo, S3Client s3) {
+    public Provisioner(SqsClient sqs, DynamoDbClient dynamo, S3Client s3, SecretsManagerClient secrets) {
         this.sqs = sqs;
         this.dynamo = dynamo;
         this.s3 = s3;
+        this.secrets = secrets;
     }
 
     /** Creates everything; returns the URLs the endpoint gave the queues, for {@link SamTemplate#provisioned}. */
@@ -71,7 +80,52 @@ public final class Provisioner {
                 // created by an earlier run
             }
         }
+        template.secrets().forEach(this::secret);
         return new PhysicalIds(queueUrls);
+    }
+
+    /**
+     * Creates a secret with its {@code SecretString}, or with a value generated as CloudFormation
+     * generates it: Secrets Manager's {@code GetRandomPassword} with the {@code GenerateSecretString}
+     * options, put under {@code GenerateStringKey} in the {@code SecretStringTemplate} object when
+     * the template gives one.
+     */
+    private void secret(Specs.Secret secret) {
+        String value = secret.secretString().orElseGet(() -> generated(secret.generate()));
+        try {
+            secrets.createSecret(r -> r.name(secret.name()).secretString(value));
+        } catch (ResourceExistsException exists) {
+            // created by an earlier run: its value stays, as a stack update leaves it
+        }
+    }
+
+    private String generated(Map<String, Object> options) {
+        GetRandomPasswordRequest.Builder request = GetRandomPasswordRequest.builder();
+        Optional.ofNullable(options.get("PasswordLength")).ifPresent(v -> request.passwordLength(Long.parseLong(String.valueOf(v))));
+        Optional.ofNullable(options.get("ExcludeCharacters")).ifPresent(v -> request.excludeCharacters(String.valueOf(v)));
+        flag(options, "ExcludeNumbers").ifPresent(request::excludeNumbers);
+        flag(options, "ExcludePunctuation").ifPresent(request::excludePunctuation);
+        flag(options, "ExcludeUppercase").ifPresent(request::excludeUppercase);
+        flag(options, "ExcludeLowercase").ifPresent(request::excludeLowercase);
+        flag(options, "IncludeSpace").ifPresent(request::includeSpace);
+        flag(options, "RequireEachIncludedType").ifPresent(request::requireEachIncludedType);
+        String password = secrets.getRandomPassword(request.build()).randomPassword();
+        Object template = options.get("SecretStringTemplate");
+        if (template == null) {
+            return password;
+        }
+        JsonMapper json = JsonMapper.shared();
+        JsonNode object = json.readTree(String.valueOf(template));
+        if (!(object instanceof ObjectNode fields) || options.get("GenerateStringKey") == null) {
+            throw new IllegalStateException("GenerateSecretString: SecretStringTemplate must be a JSON object and"
+                    + " GenerateStringKey must name the key to generate, as CloudFormation requires");
+        }
+        fields.put(String.valueOf(options.get("GenerateStringKey")), password);
+        return json.writeValueAsString(fields);
+    }
+
+    private static Optional<Boolean> flag(Map<String, Object> options, String name) {
+        return Optional.ofNullable(options.get(name)).map(v -> Boolean.parseBoolean(String.valueOf(v)));
     }
 
     private void table(Specs.Table table) {

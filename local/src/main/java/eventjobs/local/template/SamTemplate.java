@@ -33,7 +33,8 @@ public final class SamTemplate {
     public static final String ACCOUNT = "000000000000";
 
     private static final Set<String> SUPPORTED_TYPES = Set.of("AWS::Serverless::Function", "AWS::SQS::Queue",
-            "AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::Serverless::HttpApi", "AWS::Serverless::Api");
+            "AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::Serverless::HttpApi", "AWS::Serverless::Api",
+            "AWS::SecretsManager::Secret");
     /** Function properties the runtime acts on. */
     private static final Set<String> FUNCTION_PROPERTIES = Set.of("Handler", "CodeUri", "Runtime", "Timeout",
             "MemorySize", "Environment", "Events", "EventInvokeConfig", "DeadLetterQueue",
@@ -45,7 +46,8 @@ public final class SamTemplate {
                     "FifoQueue", "Tags"),
             "AWS::DynamoDB::Table", Set.of("TableName", "AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes",
                     "TimeToLiveSpecification", "StreamSpecification", "BillingMode", "Tags"),
-            "AWS::S3::Bucket", Set.of("BucketName", "Tags"));
+            "AWS::S3::Bucket", Set.of("BucketName", "Tags"),
+            "AWS::SecretsManager::Secret", Set.of("Name", "Description", "SecretString", "GenerateSecretString", "Tags"));
     /** Function properties that change nothing when run locally. */
     private static final Set<String> NO_LOCAL_EFFECT = Set.of("Architectures", "AutoPublishAlias", "SnapStart",
             "Tracing", "RecursiveLoop", "Policies", "Role", "PackageType", "RuntimeManagementConfig");
@@ -66,6 +68,7 @@ public final class SamTemplate {
     private final List<Specs.Table> tables;
     private final List<Specs.Bucket> buckets;
     private final List<Specs.Function> functions;
+    private final List<Specs.Secret> secrets;
     private final NotEmulated notEmulated;
 
     private SamTemplate(Path file, String stackName, Map<String, Object> document, Map<String, String> overrides,
@@ -97,6 +100,7 @@ public final class SamTemplate {
         this.tables = readTables();
         this.buckets = ids("AWS::S3::Bucket").stream().map(id -> new Specs.Bucket(id, bucketName(id))).toList();
         this.functions = ids("AWS::Serverless::Function").stream().map(this::functionSpec).toList();
+        this.secrets = ids("AWS::SecretsManager::Secret").stream().map(this::secretSpec).toList();
         this.notEmulated = readNotEmulated();
     }
 
@@ -242,6 +246,11 @@ public final class SamTemplate {
         return functions;
     }
 
+    /** The Secrets Manager secrets of the template. */
+    public List<Specs.Secret> secrets() {
+        return secrets;
+    }
+
     /** The function with this logical id. */
     public Optional<Specs.Function> function(String logicalId) {
         return functions.stream().filter(f -> f.logicalId().equals(logicalId)).findFirst();
@@ -333,6 +342,17 @@ public final class SamTemplate {
                 environment, reserved, events, async, dlq);
     }
 
+    private Specs.Secret secretSpec(String id) {
+        String path = "Resources." + id + ".Properties";
+        Map<String, Object> properties = resolvedMap(properties(id), path);
+        Optional<String> value = Optional.ofNullable(properties.get("SecretString")).map(String::valueOf);
+        Map<String, Object> generate = map(properties.get("GenerateSecretString"), path + ".GenerateSecretString");
+        if (value.isPresent() && !generate.isEmpty()) {
+            throw new TemplateException(file + ": " + path + " has both SecretString and GenerateSecretString; give one");
+        }
+        return new Specs.Secret(id, secretName(id), value, generate);
+    }
+
     private Specs.Event event(String name, Map<String, Object> event, String path) {
         return new Specs.Event(name, String.valueOf(event.get("Type")), map(event.get("Properties"), path + ".Properties"), path);
     }
@@ -376,10 +396,21 @@ public final class SamTemplate {
                 : (stackName + "-" + id).toLowerCase(Locale.ROOT);
     }
 
+    private String secretName(String id) {
+        Object name = properties(id).get("Name");
+        return name != null ? String.valueOf(intrinsics.resolve(name, "Resources." + id + ".Properties.Name"))
+                : stackName + "-" + id;
+    }
+
     private String functionName(String id) {
         Object name = properties(id).get("FunctionName");
         return name != null ? String.valueOf(intrinsics.resolve(name, "Resources." + id + ".Properties.FunctionName"))
                 : stackName + "-" + id;
+    }
+
+    /** What {@code !Ref} of a secret gives: its ARN, partial (see {@link Specs.Secret#arn()}). */
+    private String secretArn(String id) {
+        return new Specs.Secret(id, secretName(id), Optional.empty(), Map.of()).arn();
     }
 
     private final class Attributes implements Intrinsics.Resources {
@@ -413,6 +444,7 @@ public final class SamTemplate {
                 case "AWS::DynamoDB::Table" -> tableName(logicalId);
                 case "AWS::S3::Bucket" -> bucketName(logicalId);
                 case "AWS::Serverless::Function" -> functionName(logicalId);
+                case "AWS::SecretsManager::Secret" -> secretArn(logicalId);
                 default -> logicalId;
             };
         }
@@ -430,6 +462,7 @@ public final class SamTemplate {
                 case "AWS::S3::Bucket.Arn" -> "arn:aws:s3:::" + bucketName(logicalId);
                 case "AWS::S3::Bucket.DomainName", "AWS::S3::Bucket.RegionalDomainName" -> bucketName(logicalId) + ".s3.localhost";
                 case "AWS::Serverless::Function.Arn" -> "arn:aws:lambda:" + REGION + ":" + ACCOUNT + ":function:" + functionName(logicalId);
+                case "AWS::SecretsManager::Secret.Id" -> secretArn(logicalId);
                 default -> null;
             };
             if (value == null) {

@@ -55,4 +55,22 @@ public final class Specs {
     /** EventInvokeConfig: retries and destinations of asynchronous invocations. */
     public record AsyncConfig(int maximumRetryAttempts, Duration maximumEventAge, Optional<String> onSuccessArn,
                               Optional<String> onFailureArn) {}
+
+    /**
+     * A Secrets Manager secret: its name, and its value as the template gives it
+     * ({@code SecretString}) or the {@code GenerateSecretString} properties to generate it with.
+     */
+    public record Secret(String logicalId, String name, Optional<String> secretString, Map<String, Object> generate) {
+        public Secret {
+            generate = Collections.unmodifiableMap(new LinkedHashMap<>(generate));
+        }
+
+        /**
+         * The ARN a template's {@code !Ref} gives locally, without the six random characters AWS
+         * appends: Secrets Manager (and moto) find a secret by such a partial ARN.
+         */
+        public String arn() {
+            return "arn:aws:secretsmanager:" + SamTemplate.REGION + ":" + SamTemplate.ACCOUNT + ":secret:" + name;
+        }
+    }
 }

@@ -52,6 +52,17 @@ class EmbeddedAwsTest {
     }
 
     @Test
+    void secretsManager_shouldBeServedByMoto_behindTheSameEndpoint() {
+        try (var secrets = aws.secretsManager()) {
+            String arn = secrets.createSecret(r -> r.name("app/signing").secretString("v1")).arn();
+            secrets.putSecretValue(r -> r.secretId("app/signing").secretString("v2"));
+
+            assertThat(secrets.getSecretValue(r -> r.secretId(arn)).secretString()).isEqualTo("v2");
+            assertThat(arn).startsWith("arn:aws:secretsmanager:us-east-1:000000000000:secret:app/signing-");
+        }
+    }
+
+    @Test
     void s3_shouldStoreObjectsAndReportEachCreation() throws Exception {
         java.util.List<ObjectCreated> created = new java.util.concurrent.CopyOnWriteArrayList<>();
         aws.onObjectCreated(created::add);

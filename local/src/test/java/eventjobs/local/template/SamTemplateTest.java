@@ -50,8 +50,14 @@ class SamTemplateTest {
         assertThat(api.events().getFirst().type()).isEqualTo("HttpApi");
 
         assertThat(template.queues()).extracting(Specs.Queue::name)
-                .containsExactly("eventjobs-OrdersQueue", "eventjobs-OrdersDLQ", "eventjobs-UploadsDLQ", "eventjobs-JobsDLQ",
-                        "eventjobs-SweeperDLQ");
+                .containsExactly("eventjobs-OrdersQueue", "eventjobs-OrdersDLQ", "eventjobs-PaymentsQueue", "eventjobs-PaymentsDLQ",
+                        "eventjobs-UploadsDLQ", "eventjobs-JobsDLQ", "eventjobs-SweeperDLQ");
+        assertThat(template.secrets()).singleElement().satisfies(secret -> {
+            assertThat(secret.name()).isEqualTo("eventjobs/payments/webhook");
+            assertThat(secret.generate()).containsEntry("PasswordLength", 48L).containsEntry("ExcludePunctuation", true);
+        });
+        assertThat(template.function("PaymentsWebhookFunction").orElseThrow().environment())
+                .containsEntry("PAYMENTS_WEBHOOK_SECRET", "arn:aws:secretsmanager:us-east-1:000000000000:secret:eventjobs/payments/webhook");
         assertThat(template.function("ReportsApiFunction").orElseThrow().environment())
                 .containsEntry("REPORT_WORKER_FUNCTION", "arn:aws:lambda:us-east-1:000000000000:function:eventjobs-ReportWorkerFunction:live");
         assertThat(template.buckets()).extracting(Specs.Bucket::name)
@@ -74,6 +80,57 @@ class SamTemplateTest {
                 .anyMatch(line -> line.equals("PointInTimeRecoverySpecification of IdempotencyTable, JobsTable, OrdersTable: no local effect"))
                 .anyMatch(line -> line.startsWith("OrdersDLQNotEmptyAlarm (AWS::CloudWatch::Alarm)"))
                 .anyMatch(line -> line.startsWith("OrdersApi: authorization is not enforced locally"));
+    }
+
+    @Test
+    void load_shouldReadSecrets_namedOrNot_withTheirValueOrHowToGenerateIt() throws IOException {
+        Path file = write("""
+                Resources:
+                  Named:
+                    Type: AWS::SecretsManager::Secret
+                    Properties:
+                      Name: !Sub "${AWS::StackName}/named"
+                      SecretString: s3cret
+                      KmsKeyId: alias/mine
+                  Generated:
+                    Type: AWS::SecretsManager::Secret
+                    Properties:
+                      GenerateSecretString: { PasswordLength: 20, ExcludeCharacters: "/@" }
+                  Fn:
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      Handler: a.B::handleRequest
+                      Runtime: java25
+                      CodeUri: build/fn.zip
+                      Environment:
+                        Variables:
+                          BY_REF: !Ref Named
+                          BY_ID: !GetAtt Generated.Id
+                """);
+
+        SamTemplate template = SamTemplate.load(file, "st", Map.of());
+
+        assertThat(template.secrets()).containsExactly(
+                new Specs.Secret("Named", "st/named", java.util.Optional.of("s3cret"), Map.of()),
+                new Specs.Secret("Generated", "st-Generated", java.util.Optional.empty(),
+                        Map.of("PasswordLength", 20L, "ExcludeCharacters", "/@")));
+        assertThat(template.function("Fn").orElseThrow().environment())
+                .containsEntry("BY_REF", "arn:aws:secretsmanager:us-east-1:000000000000:secret:st/named")
+                .containsEntry("BY_ID", "arn:aws:secretsmanager:us-east-1:000000000000:secret:st-Generated");
+        assertThat(template.notEmulated().lines()).containsExactly("KmsKeyId of Named: no local effect");
+    }
+
+    @Test
+    void load_shouldRefuseASecretWithBothAValueAndAGenerator() throws IOException {
+        Path file = write("""
+                Resources:
+                  Both:
+                    Type: AWS::SecretsManager::Secret
+                    Properties: { SecretString: a, GenerateSecretString: { PasswordLength: 8 } }
+                """);
+
+        assertThatThrownBy(() -> SamTemplate.load(file, "st", Map.of())).isInstanceOf(TemplateException.class)
+                .hasMessage(file + ": Resources.Both.Properties has both SecretString and GenerateSecretString; give one");
     }
 
     @Test

@@ -32,7 +32,8 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>{@code POST /orders}: places an order, honouring an {@code Idempotency-Key} header, and
  *       answers 202 {@code {orderId, status, links}} with a {@code Location} header;</li>
- *   <li>{@code GET /orders/{orderId}}: the order's state, or 404.</li>
+ *   <li>{@code GET /orders/{orderId}}: the order's state (PAID with its {@code payment} once its payment
+ *       was captured), or 404.</li>
  * </ul>
  * Client mistakes get a 4xx with {@code {"error", "details"}}; nothing is queued for them.
  * Environment: {@code ORDERS_TABLE}, {@code ORDERS_QUEUE_URL}.
@@ -108,6 +109,10 @@ public class OrdersApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
         order.reason().ifPresent(reason -> view.put("reason", reason));
         order.acceptedAt().ifPresent(at -> view.put("acceptedAt", at.toString()));
         order.decidedAt().ifPresent(at -> view.put("decidedAt", at.toString()));
+        order.payment().ifPresent(payment -> view.putObject("payment")
+                .put("paymentId", payment.paymentId())
+                .put("amount", payment.amount().toPlainString())
+                .put("paidAt", payment.paidAt().toString()));
         view.putObject("links").put("self", "/orders/" + order.orderId());
         return view;
     }
