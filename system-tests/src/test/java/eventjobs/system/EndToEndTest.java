@@ -109,9 +109,12 @@ class EndToEndTest {
         assertThat(parked.messageAttributes().get("failure-reason").stringValue()).contains("expected an event of type eventjobs.order.placed");
         assertThat(parked.messageAttributes().get("failure-message-id").stringValue()).isEqualTo(messageId);
 
-        Redrive.Result moved = new Redrive(sqs, runtime.template()).run("OrdersDLQ");
+        Redrive.Result moved = redrive("OrdersDLQ");
 
-        assertThat(moved.moved()).isEqualTo(1);
+        assertThat(moved.outcomes()).singleElement().satisfies(o -> {
+            assertThat(o.action()).isEqualTo(Redrive.Action.MOVED);
+            assertThat(o.detail()).isEqualTo("OrdersQueue");
+        });
         // the worker sees it again, and parks it again: it is never lost
         await("the message to be back in OrdersDLQ after the redrive").atMost(Duration.ofMinutes(1)).until(() -> peek("OrdersDLQ").stream()
                 .anyMatch(m -> !m.messageAttributes().get("failure-message-id").stringValue().equals(messageId)));
@@ -136,7 +139,7 @@ class EndToEndTest {
             // the cause is fixed (provisioning again recreates the table and restores the visibility timeout)
             new eventjobs.local.stack.Provisioner(sqs, dynamo, s3, secrets).provision(runtime.template());
         }
-        assertThat(new Redrive(sqs, runtime.template()).run("OrdersDLQ").moved()).isGreaterThanOrEqualTo(1);
+        assertThat(redrive("OrdersDLQ").count(Redrive.Action.MOVED)).isGreaterThanOrEqualTo(1);
 
         await("the redriven order to be confirmed").atMost(Duration.ofMinutes(1)).until(() -> {
             try {
@@ -214,5 +217,11 @@ class EndToEndTest {
                     "--work-dir", ROOT.resolve("system-tests/target/cli-work").toString()));
         }
         return Commands.run(ROOT, command);
+    }
+
+    private static Redrive.Result redrive(String deadLetterQueue) {
+        try (var lambda = aws.toEndpoint(software.amazon.awssdk.services.lambda.LambdaClient.builder()).build()) {
+            return new Redrive(sqs, lambda, runtime.template()).run(deadLetterQueue);
+        }
     }
 }

@@ -24,6 +24,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 import java.io.IOException;
@@ -350,22 +351,27 @@ public final class Main {
         }
     }
 
-    @Command(name = "redrive", mixinStandardHelpOptions = true, description = "Move the messages of a dead-letter queue back to the queue they came from.")
+    @Command(name = "redrive", mixinStandardHelpOptions = true, description = {
+            "Replay a dead-letter queue, message by message: a Lambda destination record is invoked again (asynchronously)"
+                    + " on the function that failed, with its original payload; a message a queue's RedrivePolicy parked"
+                    + " goes back to that queue. A message that cannot be replayed stays, with the reason.",
+            "Exit status 1 when some message stayed."})
     static final class RedriveCommand implements Callable<Integer> {
         @Mixin
         Common common;
 
-        @Parameters(index = "0", paramLabel = "DLQ", description = "the dead-letter queue's logical id (e.g. OrdersDLQ)")
+        @Parameters(index = "0", paramLabel = "DLQ", description = "the dead-letter queue's logical id (e.g. OrdersDLQ, JobsDLQ)")
         String deadLetterQueue;
 
         @Override
         public Integer call() {
             SamTemplate template = common.load();
             EmbeddedAws aws = common.running();
-            try (SqsClient sqs = aws.sqs()) {
-                Redrive.Result result = new Redrive(sqs, template).run(deadLetterQueue);
-                System.out.println("moved " + result.moved() + " messages from " + result.from() + " to " + result.to());
-                return 0;
+            try (SqsClient sqs = aws.sqs(); LambdaClient lambda = aws.toEndpoint(LambdaClient.builder()).build()) {
+                Redrive.Result result = new Redrive(sqs, lambda, template).run(deadLetterQueue);
+                result.outcomes().forEach(System.out::println);
+                System.out.println(result.summary());
+                return result.count(Redrive.Action.KEPT) == 0 ? 0 : 1;
             } catch (IllegalArgumentException e) {
                 throw new UserError(e.getMessage());
             }
