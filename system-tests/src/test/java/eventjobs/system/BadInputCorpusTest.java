@@ -242,6 +242,9 @@ class BadInputCorpusTest {
                         400, "invalid order id", "orderId"),
                 api("unknown order", new Request("GET", "/orders/no-such-order", Map.of(), new byte[0]),
                         404, "no order no-such-order", null),
+                // API Gateway limits the headers' size, not their number
+                api("300 small headers", new Request("GET", "/orders/no-such-order", headers(300, 1), new byte[0]),
+                        404, "no order no-such-order", null),
                 api("job id with a dot", new Request("GET", "/jobs/a.b", Map.of(), new byte[0]), 400, null, null),
                 api("job id of 200 characters", new Request("GET", "/jobs/" + "a".repeat(200), Map.of(), new byte[0]), 400, null, null),
                 api("unknown job", new Request("GET", "/jobs/" + UUID.nameUUIDFromBytes(new byte[] {1}), Map.of(), new byte[0]),
@@ -285,6 +288,10 @@ class BadInputCorpusTest {
                         413, "Request Entity Too Large"),
                 Arguments.of("one header of 11 KB", new Request("GET", "/orders/o-1", Map.of("X-Big", "b".repeat(11 * 1024)), new byte[0]),
                         431, "Request Header Fields Too Large"),
+                Arguments.of("300 headers, 15 KB in all", new Request("GET", "/orders/o-1", headers(300, 40), new byte[0]),
+                        431, "Request Header Fields Too Large"),
+                Arguments.of("300 headers, 85 KB in all (over the local server's own limit)", new Request("GET", "/jobs/j-1", headers(300, 270), new byte[0]),
+                        431, "Request Header Fields Too Large"),
                 Arguments.of("no such route", new Request("GET", "/nope", Map.of(), new byte[0]), 404, "Not Found"),
                 Arguments.of("DELETE on /orders", new Request("DELETE", "/orders", Map.of(), new byte[0]), 404, "Not Found"));
     }
@@ -296,6 +303,31 @@ class BadInputCorpusTest {
 
         assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
         assertThat(JSON.readTree(response.body()).get("message").asString()).isEqualTo(message);
+    }
+
+    private static Map<String, String> headers(int count, int valueLength) {
+        Map<String, String> headers = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < count; i++) {
+            headers.put("X-Corpus-" + i, "v".repeat(valueLength));
+        }
+        return headers;
+    }
+
+    /** Issue 9: the local API's former HTTP server answered these with an HTML page of its own. */
+    @ParameterizedTest(name = "[{index}] {0}")
+    @CsvSource({"GET /orders/%zz", "GET /jobs/%zz", "GET /jobs/%", "GET /orders/a%2", "GET /orders/x?q=%zz", "POST /orders?%",
+            "GET /orders/%u00e9", "GET /orders/a\"b"})
+    void apiGateway_shouldAnswer400Json_forAUriThatIsNotPercentEncoding(String requestLine) throws IOException {
+        // the JDK's HTTP client refuses to send these, so they go out on a socket as they are
+        try (java.net.Socket socket = new java.net.Socket("localhost", runtime.api().orElseThrow().port())) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write((requestLine + " HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            String[] response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\r\n\r\n", 2);
+
+            assertThat(response[0]).startsWith("HTTP/1.1 400 ").containsIgnoringCase("\r\nContent-Type: application/json");
+            assertThat(JSON.readTree(response[1]).get("message").asString()).isEqualTo("Bad Request");
+        }
     }
 
     // ------------------------------------------------------------------ events given to the wrong function
@@ -339,6 +371,43 @@ class BadInputCorpusTest {
 
         assertThat(result.succeeded()).isFalse();
         assertThat(JSON.readTree(result.payloadText()).get("errorMessage").asString()).isEqualTo(reason);
+    }
+
+    static Stream<Arguments> s3EventCases() {
+        return Stream.of(
+                Arguments.of("ImportFunction", "{}", "it has no Records"),
+                Arguments.of("ThumbnailFunction", "{}", "it has no Records"),
+                Arguments.of("ImportFunction", "[]", "it is not a JSON object"),
+                Arguments.of("ImportFunction", "file:events/orders-api-post.json", "it has no Records"),
+                Arguments.of("ThumbnailFunction", "file:events/orders-api-get.json", "it has no Records"),
+                Arguments.of("ThumbnailFunction", "file:events/order-worker-batch.json", "record 0 has eventSource aws:sqs"),
+                Arguments.of("ImportFunction", "{\"Records\":[{\"eventSource\":\"aws:s3\"}]}", "record 0 names no bucket, key or eventTime"));
+    }
+
+    /** Issue 9: these succeeded doing nothing, taken for the s3:TestEvent. */
+    @ParameterizedTest(name = "[{index}] {0} given {1}")
+    @MethodSource("s3EventCases")
+    void s3Function_shouldParkAnEventThatIsNoS3Notification_withTheReason(String function, String event, String reason) throws Exception {
+        byte[] bytes = eventBytes(event);
+
+        InvocationResult result = runtime.invoke(function, bytes);
+
+        assertThat(result.succeeded()).as(result.payloadText()).isTrue();
+        assertThat(JSON.readTree(result.payloadText()).valueStream().map(JsonNode::asString))
+                .containsExactly("FAILED the event is not an S3 notification: " + reason);
+        Message entry = awaitParked("UploadsDLQ", m -> result.requestId().equals(attribute(m, "failure-request-id")));
+        assertThat(reason(entry)).isEqualTo("the event is not an S3 notification: " + reason);
+        assertThat(attribute(entry, "failure-function")).isEqualTo(STACK + "-" + function);
+        assertThat(entry.body()).isEqualTo(new String(bytes, StandardCharsets.UTF_8));
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @CsvSource({"ImportFunction", "ThumbnailFunction"})
+    void s3Function_shouldSkipTheTestEventS3Sends(String function) throws Exception {
+        InvocationResult result = runtime.invoke(function, eventBytes("file:events/s3-test-event.json"));
+
+        assertThat(result.succeeded()).as(result.payloadText()).isTrue();
+        assertThat(JSON.readTree(result.payloadText()).isEmpty()).as(result.payloadText()).isTrue();
     }
 
     @Test

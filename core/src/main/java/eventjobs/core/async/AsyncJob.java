@@ -1,11 +1,11 @@
 package eventjobs.core.async;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.events.S3Event;
 import com.amazonaws.services.lambda.runtime.logging.LogLevel;
 import eventjobs.core.DeadLetter;
 import eventjobs.core.JobFailure;
 import eventjobs.core.Log;
+import eventjobs.core.s3.S3Notification;
 import eventjobs.core.s3.S3ObjectRef;
 
 import java.time.Clock;
@@ -60,18 +60,36 @@ public final class AsyncJob {
     }
 
     /**
-     * An S3 notification: one job per object it names, in order; none for an {@code s3:TestEvent}.
-     * A job that fails permanently parks a notification naming its object alone
-     * ({@link S3ObjectRef#toEvent()}), so replaying it redoes that object only.
+     * An S3 notification ({@code event}, the invocation's payload): one job per object it names,
+     * in order. An {@code s3:TestEvent} runs none and is logged. An event that is no S3
+     * notification ({@code {}}, another trigger's event) is parked whole with the reason
+     * {@link S3Notification#parse} gives, like a job that failed permanently. A job that fails
+     * permanently parks a notification naming its object alone ({@link S3ObjectRef#toEvent()}),
+     * so replaying it redoes that object only.
      *
-     * @return one outcome per object
+     * @return one outcome per object, or the one of the parked event
      */
-    public List<String> process(S3Event event, Context context, Work<S3ObjectRef> work) {
-        List<String> outcomes = new ArrayList<>();
-        for (S3ObjectRef object : S3ObjectRef.from(event)) {
-            outcomes.add(run(object::toEvent, context, () -> work.apply(object)));
+    public List<String> processS3(String event, Context context, Work<S3ObjectRef> work) {
+        S3Notification notification;
+        try {
+            notification = S3Notification.parse(event);
+        } catch (JobFailure.Permanent notANotification) {
+            return List.of(park(event, notANotification, context));
         }
-        return outcomes;
+        return switch (notification) {
+            case S3Notification.TestEvent test -> {
+                Log.line(context, LogLevel.INFO, "skipped the s3:TestEvent of bucket " + test.bucket()
+                        + " (S3 sends it when a notification is configured)");
+                yield List.of();
+            }
+            case S3Notification.Records records -> {
+                List<String> outcomes = new ArrayList<>();
+                for (S3ObjectRef object : records.objects()) {
+                    outcomes.add(run(object::toEvent, context, () -> work.apply(object)));
+                }
+                yield outcomes;
+            }
+        };
     }
 
     private String run(Supplier<String> event, Context context, Supplier<String> job) {
@@ -80,10 +98,14 @@ public final class AsyncJob {
             Log.line(context, LogLevel.INFO, outcome);
             return outcome;
         } catch (JobFailure.Permanent permanent) {
-            failures.park(event.get(), DeadLetter.of(permanent,
-                    new DeadLetter.Origin.Invocation(context.getFunctionName(), context.getAwsRequestId()), clock.instant()));
-            Log.line(context, LogLevel.WARN, "parked on the failures queue: " + permanent.reason());
-            return FAILED + " " + permanent.reason();
+            return park(event.get(), permanent, context);
         }
+    }
+
+    private String park(String event, JobFailure.Permanent permanent, Context context) {
+        failures.park(event, DeadLetter.of(permanent,
+                new DeadLetter.Origin.Invocation(context.getFunctionName(), context.getAwsRequestId()), clock.instant()));
+        Log.line(context, LogLevel.WARN, "parked on the failures queue: " + permanent.reason());
+        return FAILED + " " + permanent.reason();
     }
 }

@@ -1,9 +1,8 @@
 package eventjobs.core.async;
 
-import com.amazonaws.services.lambda.runtime.tests.EventLoader;
 import eventjobs.core.DeadLetter;
 import eventjobs.core.JobFailure;
-import eventjobs.core.s3.S3ObjectRef;
+import eventjobs.core.s3.S3Notification;
 import eventjobs.local.aws.EmbeddedAws;
 import eventjobs.local.aws.Queues;
 import eventjobs.testkit.LocalAws;
@@ -12,6 +11,10 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -55,9 +58,15 @@ class AsyncJobTest {
         assertThat(parked).isEmpty();
     }
 
+    private static String twoImages() throws IOException {
+        try (InputStream in = AsyncJobTest.class.getResourceAsStream("/s3/two-images.json")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
     @Test
-    void process_shouldParkOnlyTheFailingObject_whenANotificationNamesSeveral() {
-        List<String> outcomes = job.process(EventLoader.loadS3Event("s3/two-images.json"), context, image -> {
+    void processS3_shouldParkOnlyTheFailingObject_whenANotificationNamesSeveral() throws IOException {
+        List<String> outcomes = job.processS3(twoImages(), context, image -> {
             if (image.key().endsWith("(1).png")) {
                 throw JobFailure.permanent(image.key() + " is not a PNG");
             }
@@ -66,12 +75,28 @@ class AsyncJobTest {
 
         assertThat(outcomes).containsExactly("thumbnails of images/team photo.png", "FAILED images/logo ü (1).png is not a PNG");
         assertThat(parked).singleElement().satisfies(p -> assertThat(p.event())
-                .isEqualTo(S3ObjectRef.from(EventLoader.loadS3Event("s3/two-images.json")).get(1).toEvent()));
+                .isEqualTo(((S3Notification.Records) S3Notification.parse(twoImages())).objects().get(1).toEvent()));
     }
 
     @Test
-    void process_shouldRunNoJob_forTheTestEventS3SendsFirst() {
-        assertThat(job.process(EventLoader.loadS3Event(Path.of(System.getProperty("eventjobs.root"), "events", "s3-test-event.json").toString()), context, image -> "ran")).isEmpty();
+    void processS3_shouldRunNoJobAndParkNothing_forTheTestEventS3SendsFirst() throws IOException {
+        String testEvent = Files.readString(Path.of(System.getProperty("eventjobs.root"), "events", "s3-test-event.json"));
+
+        assertThat(job.processS3(testEvent, context, image -> "ran")).isEmpty();
+        assertThat(parked).isEmpty();
+    }
+
+    /** Issue 9: an empty event, or another trigger's, ran no job and succeeded as if it were the test event. */
+    @Test
+    void processS3_shouldParkTheWholeEventWithTheReason_whenItIsNoS3Notification() {
+        List<String> outcomes = job.processS3("{}", context, image -> "ran");
+
+        assertThat(outcomes).containsExactly("FAILED the event is not an S3 notification: it has no Records");
+        assertThat(parked).singleElement().satisfies(p -> {
+            assertThat(p.event()).isEqualTo("{}");
+            assertThat(p.why().reason()).isEqualTo("the event is not an S3 notification: it has no Records");
+            assertThat(p.why().type()).isEqualTo("Permanent");
+        });
     }
 
     @Test

@@ -1,8 +1,7 @@
 package eventjobs.imports;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestHandler;
-import com.amazonaws.services.lambda.runtime.events.S3Event;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import eventjobs.core.Env;
 import eventjobs.core.async.AsyncJob;
 import eventjobs.core.async.SqsFailureQueue;
@@ -18,9 +17,13 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -35,9 +38,10 @@ import java.util.List;
  * {@code IDEMPOTENCY_TABLE}, {@code RESULTS_BUCKET}, {@code FAILURES_QUEUE_URL}, optional {@code IMPORT_MAX_BYTES},
  * {@code IMPORT_MAX_ROWS}.
  */
-public class ImportHandler implements RequestHandler<S3Event, List<String>> {
+public class ImportHandler implements RequestStreamHandler {
 
     static final String REPORT_PREFIX = "import-reports/";
+    private static final JsonMapper JSON = JsonMapper.shared();
 
     private final AsyncJob job;
     private final S3Client s3;
@@ -74,11 +78,17 @@ public class ImportHandler implements RequestHandler<S3Event, List<String>> {
         this.clock = clock;
     }
 
-    /** @return one line per file: its report's status and where the report is */
+    /**
+     * Answers with a JSON array, one line per file: its report's status and where the report is.
+     * An event that is no S3 notification is parked on UploadsDLQ with the reason (the one line
+     * FAILED and why); an {@code s3:TestEvent} is skipped (no line).
+     */
     @Override
-    public List<String> handleRequest(S3Event event, Context context) {
-        return job.process(event, context, file -> idempotency.once("import:" + file.identity(), file.identity(),
+    public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+        String event = new String(input.readAllBytes(), StandardCharsets.UTF_8);
+        List<String> outcomes = job.processS3(event, context, file -> idempotency.once("import:" + file.identity(), file.identity(),
                 Duration.ofMillis(context.getRemainingTimeInMillis()), () -> importFile(file)));
+        output.write(JSON.writeValueAsBytes(outcomes));
     }
 
     private String importFile(S3ObjectRef file) {

@@ -1,7 +1,6 @@
 package eventjobs.imports;
 
-import com.amazonaws.services.lambda.runtime.events.S3Event;
-import com.amazonaws.services.lambda.runtime.tests.EventLoader;
+import eventjobs.core.DeadLetter;
 import eventjobs.core.async.AsyncJob;
 import eventjobs.core.async.SqsFailureQueue;
 import eventjobs.core.events.EventCodec;
@@ -24,6 +23,11 @@ import software.amazon.awssdk.services.sqs.model.Message;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -73,20 +77,26 @@ class ImportHandlerTest {
                 clock);
     }
 
-    private static S3Event sample(String name) {
-        return EventLoader.loadS3Event(Path.of(System.getProperty("eventjobs.root"), "events", name).toString());
+    private static String sample(String name) throws IOException {
+        return Files.readString(Path.of(System.getProperty("eventjobs.root"), "events", name));
+    }
+
+    /** Invokes the handler as Lambda does, with the event's JSON; the outcomes it answers with. */
+    private List<String> invoke(String event, Duration timeout) throws IOException {
+        ByteArrayOutputStream output = new ByteArrayOutputStream();
+        handler().handleRequest(new ByteArrayInputStream(event.getBytes(StandardCharsets.UTF_8)), output,
+                LocalContext.of("ImportFunction", timeout));
+        return JsonMapper.shared().readTree(output.toByteArray()).valueStream().map(JsonNode::asString).toList();
     }
 
     @Test
-    void handle_shouldImportTheFileTheSampleEventNames() {
+    void handle_shouldImportTheFileTheSampleEventNames() throws IOException {
         StringBuilder csv = new StringBuilder("customer_id,currency,sku,quantity,unit_price\n");
         for (int i = 1; i <= 25; i++) {
             csv.append("c-").append(i).append(",EUR,SKU-1,1,2.00\n");
         }
         s3.putObject(r -> r.bucket(UPLOADS).key("imports/orders.csv"), RequestBody.fromString(csv.toString()));
-        S3Event event = sample("import-upload.json");
-
-        List<String> outcome = handler().handleRequest(event, LocalContext.of("ImportFunction", Duration.ofMinutes(5)));
+        List<String> outcome = invoke(sample("import-upload.json"), Duration.ofMinutes(5));
 
         assertThat(outcome).singleElement().asString()
                 .startsWith("COMPLETED s3://results/import-reports/imports/orders.csv.json (25 of 25 rows imported)");
@@ -104,9 +114,24 @@ class ImportHandlerTest {
     }
 
     @Test
-    void handle_shouldSkipTestEvent() {
-        S3Event testEvent = sample("s3-test-event.json");
+    void handle_shouldSkipTestEvent() throws IOException {
+        assertThat(invoke(sample("s3-test-event.json"), Duration.ofMinutes(1))).isEmpty();
+        assertThat(sqs.receiveMessage(r -> r.queueUrl(failures.url()).waitTimeSeconds(1)).messages()).isEmpty();
+    }
 
-        assertThat(handler().handleRequest(testEvent, LocalContext.of("ImportFunction", Duration.ofMinutes(1)))).isEmpty();
+    /** Issue 9: an API request given to ImportFunction succeeded, doing nothing, as if it were the test event. */
+    @Test
+    void handle_shouldParkAnEventThatIsNoS3Notification_withTheReason() throws IOException {
+        String apiRequest = sample("orders-api-post.json");
+
+        List<String> outcome = invoke(apiRequest, Duration.ofMinutes(1));
+
+        assertThat(outcome).containsExactly("FAILED the event is not an S3 notification: it has no Records");
+        assertThat(sqs.receiveMessage(r -> r.queueUrl(failures.url()).messageAttributeNames("All").waitTimeSeconds(1)).messages())
+                .singleElement().satisfies(parked -> {
+                    assertThat(parked.body()).isEqualTo(apiRequest);
+                    assertThat(parked.messageAttributes().get(DeadLetter.REASON).stringValue())
+                            .isEqualTo("the event is not an S3 notification: it has no Records");
+                });
     }
 }

@@ -1,8 +1,7 @@
 package eventjobs.thumbnails;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestHandler;
-import com.amazonaws.services.lambda.runtime.events.S3Event;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import eventjobs.core.Env;
 import eventjobs.core.JobFailure;
 import eventjobs.core.async.AsyncJob;
@@ -16,7 +15,12 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import tools.jackson.databind.json.JsonMapper;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
@@ -31,9 +35,10 @@ import java.util.List;
  * {@code RESULTS_BUCKET}, {@code IDEMPOTENCY_TABLE}, {@code FAILURES_QUEUE_URL}, optional
  * {@code THUMBNAIL_WIDTHS} (128,512), {@code IMAGE_MAX_BYTES}, {@code IMAGE_MAX_PIXELS}.
  */
-public class ThumbnailHandler implements RequestHandler<S3Event, List<String>> {
+public class ThumbnailHandler implements RequestStreamHandler {
 
     private static final String CACHE_CONTROL = "public, max-age=31536000, immutable";
+    private static final JsonMapper JSON = JsonMapper.shared();
 
     private final AsyncJob job;
     private final S3Client s3;
@@ -65,11 +70,17 @@ public class ThumbnailHandler implements RequestHandler<S3Event, List<String>> {
         this.resultsBucket = resultsBucket;
     }
 
-    /** @return per image, the thumbnails written, or FAILED and why it was parked */
+    /**
+     * Answers with a JSON array, one line per image: the thumbnails written, or FAILED and why it
+     * was parked. An event that is no S3 notification is parked on UploadsDLQ with the reason (the
+     * one line FAILED and why); an {@code s3:TestEvent} is skipped (no line).
+     */
     @Override
-    public List<String> handleRequest(S3Event event, Context context) {
-        return job.process(event, context, image -> idempotency.once("thumbnails:" + image.identity(), image.identity(),
+    public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+        String event = new String(input.readAllBytes(), StandardCharsets.UTF_8);
+        List<String> outcomes = job.processS3(event, context, image -> idempotency.once("thumbnails:" + image.identity(), image.identity(),
                 Duration.ofMillis(context.getRemainingTimeInMillis()), () -> write(image)));
+        output.write(JSON.writeValueAsBytes(outcomes));
     }
 
     private String write(S3ObjectRef image) {

@@ -1,12 +1,23 @@
 package eventjobs.local.sources;
 
-import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import eventjobs.local.aws.EmbeddedAws;
 import eventjobs.local.runtime.FunctionPool;
 import eventjobs.local.runtime.InvocationResult;
 import eventjobs.local.template.EventProperties;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.VirtualThreadPool;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -17,8 +28,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URLDecoder;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,16 +39,16 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -88,19 +99,64 @@ public final class HttpApiServer implements EventSource {
         }
     }
 
-    private final HttpServer server;
+    /**
+     * The URIs that reach the routes: the path as the client sent it, as API Gateway passes
+     * {@code rawPath}, so Jetty's checks for servlet containers ({@code //}, {@code %2F},
+     * {@code %2e%2e}, {@code %25}, bad UTF-8) are off. A path that is not percent-encoding at all
+     * ({@code /orders/%zz}) or holds characters a URI cannot hold is still refused, by
+     * {@link GatewayErrors}.
+     */
+    private static final UriCompliance URIS = UriCompliance.DEFAULT.with("API Gateway",
+            UriCompliance.Violation.AMBIGUOUS_PATH_SEGMENT, UriCompliance.Violation.AMBIGUOUS_EMPTY_SEGMENT,
+            UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR, UriCompliance.Violation.AMBIGUOUS_PATH_PARAMETER,
+            UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING, UriCompliance.Violation.SUSPICIOUS_PATH_CHARACTERS,
+            UriCompliance.Violation.BAD_UTF8_ENCODING, UriCompliance.Violation.TRUNCATED_UTF8_ENCODING);
+    /** Jetty's own limit on the request line and headers, above API Gateway's, so that {@link #overLimits} answers those. */
+    private static final int JETTY_HEADER_BYTES = 64 * 1024;
+    /** Longer than API Gateway waits for a function, so that no connection is closed while its answer is awaited. */
+    private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Server server;
+    private final ServerConnector connector;
     private final List<HttpRoute> routes = new ArrayList<>();
     private final InvocationLog log;
     private final Clock clock;
     private final IntegrationTimeouts timeouts;
 
+    /** Opens the port (0: any free one) at once, so that one in use is known before anything starts. */
     HttpApiServer(int port, InvocationLog log, Clock clock, IntegrationTimeouts timeouts) throws IOException {
         this.log = log;
         this.clock = clock;
         this.timeouts = timeouts;
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 256);
-        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        server.createContext("/", this::handle);
+        VirtualThreadPool threads = new VirtualThreadPool();
+        threads.setName("api");
+        server = new Server(threads);
+        HttpConfiguration configuration = new HttpConfiguration();
+        configuration.setSendServerVersion(false);
+        configuration.setUriCompliance(URIS);
+        configuration.setRequestHeaderSize(JETTY_HEADER_BYTES);
+        connector = new ServerConnector(server, 1, 1, new CaseKeepingHttpConnectionFactory(configuration));
+        connector.setHost(InetAddress.getLoopbackAddress().getHostAddress());
+        connector.setPort(port);
+        connector.setAcceptQueueSize(256);
+        connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
+        server.addConnector(connector);
+        server.setHandler(new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) throws IOException {
+                send(response, answer(request), callback);
+                return true;
+            }
+        });
+        server.setErrorHandler(new GatewayErrors());
+        try {
+            connector.open();
+        } catch (IOException e) {
+            if (e.getCause() instanceof BindException bind) {
+                throw bind;
+            }
+            throw e;
+        }
     }
 
     private static EventSource create(List<Subscription<Route>> routes, Context context) {
@@ -132,11 +188,15 @@ public final class HttpApiServer implements EventSource {
 
     @Override
     public void start() {
-        server.start();
+        try {
+            server.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("the HTTP API server did not start", e);
+        }
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return connector.getLocalPort();
     }
 
     /** "METHOD /path -> function" for each route. */
@@ -151,81 +211,87 @@ public final class HttpApiServer implements EventSource {
     static final int MAX_HEADER_BYTES = 10 * 1024;
 
     /** What API Gateway answers before any function runs, or empty when the request may go on. */
-    private static Optional<Response> overLimits(HttpExchange exchange) {
+    private static Optional<Answer> overLimits(Request request) {
         long headerBytes = 0;
-        for (Map.Entry<String, List<String>> header : exchange.getRequestHeaders().entrySet()) {
-            for (String value : header.getValue()) {
-                headerBytes += header.getKey().length() + value.length();
-            }
+        for (HttpField header : request.getHeaders()) {
+            headerBytes += header.getName().length() + header.getValue().length();
         }
         if (headerBytes > MAX_HEADER_BYTES) {
-            return Optional.of(new Response(431, Map.of("Content-Type", List.of("application/json")),
-                    "{\"message\":\"Request Header Fields Too Large\"}".getBytes(StandardCharsets.UTF_8)));
+            return Optional.of(gatewayAnswer(431, "{\"message\":\"Request Header Fields Too Large\"}"));
         }
-        String length = exchange.getRequestHeaders().getFirst("Content-Length");
+        String length = request.getHeaders().get("Content-Length");
         if (length != null && length.matches("\\d{1,18}") && Long.parseLong(length) > MAX_BODY_BYTES) {
             return Optional.of(tooLarge());
         }
         return Optional.empty();
     }
 
-    private static Response tooLarge() {
-        return new Response(413, Map.of("Content-Type", List.of("application/json")),
-                "{\"message\":\"Request Entity Too Large\"}".getBytes(StandardCharsets.UTF_8));
+    private static Answer tooLarge() {
+        return gatewayAnswer(413, "{\"message\":\"Request Entity Too Large\"}");
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            Optional<Response> refused = overLimits(exchange);
-            if (refused.isPresent()) {
-                // read what the client sends, so that it gets to read the answer
-                exchange.getRequestBody().transferTo(java.io.OutputStream.nullOutputStream());
-                send(exchange, refused.get().status(), refused.get().headers(), refused.get().body());
-                return;
-            }
-            String path = exchange.getRequestURI().getRawPath();
-            String method = exchange.getRequestMethod();
-            for (HttpRoute route : routes) {
-                Optional<Map<String, String>> parameters = route.match(method, path.isEmpty() ? "/" : path);
-                if (parameters.isPresent()) {
-                    invoke(exchange, route, parameters.get());
-                    return;
-                }
-            }
-            Response notFound = gatewayAnswer(404, "{\"message\":\"Not Found\"}");
-            send(exchange, notFound.status(), notFound.headers(), notFound.body());
+    /**
+     * What API Gateway answers for a request it cannot read, such as a query string that is not
+     * percent-encoding ({@code ?q=%zz}); a path like that never reaches the routes ({@link #URIS}).
+     */
+    private static Answer badRequest() {
+        return gatewayAnswer(400, "{\"message\":\"Bad Request\"}");
+    }
+
+    private Answer answer(Request request) throws IOException {
+        Optional<Answer> refused = overLimits(request);
+        if (refused.isPresent()) {
+            // read what the client sends, so that it gets to read the answer
+            Content.Source.consumeAll(request);
+            return refused.get();
         }
+        HttpURI uri = request.getHttpURI();
+        Map<String, List<String>> query;
+        try {
+            query = query(uri.getQuery());
+        } catch (IllegalArgumentException notPercentEncoding) {
+            return badRequest();
+        }
+        String path = uri.getPath();
+        for (HttpRoute route : routes) {
+            Optional<Map<String, String>> parameters = route.match(request.getMethod(), path);
+            if (parameters.isPresent()) {
+                return invoke(request, route, parameters.get(), query);
+            }
+        }
+        return gatewayAnswer(404, "{\"message\":\"Not Found\"}");
     }
 
-    private void invoke(HttpExchange exchange, HttpRoute route, Map<String, String> pathParameters) throws IOException {
-        byte[] body = exchange.getRequestBody().readNBytes((int) MAX_BODY_BYTES + 1);
+    private Answer invoke(Request request, HttpRoute route, Map<String, String> pathParameters,
+                          Map<String, List<String>> query) throws IOException {
+        byte[] body = Content.Source.asInputStream(request).readNBytes((int) MAX_BODY_BYTES + 1);
         if (body.length > MAX_BODY_BYTES) { // a chunked body, sent without Content-Length
-            Response tooLarge = tooLarge();
-            send(exchange, tooLarge.status(), tooLarge.headers(), tooLarge.body());
-            return;
+            return tooLarge();
         }
-        ObjectNode event = route.httpApi() ? v2Event(exchange, route, pathParameters, body) : v1Event(exchange, route, pathParameters, body);
+        Map<String, List<String>> headers = headers(request);
+        ObjectNode event = route.httpApi()
+                ? v2Event(request, route, pathParameters, query, headers, body)
+                : v1Event(request, route, pathParameters, query, headers, body);
         byte[] payload = JSON.writeValueAsBytes(event);
         String function = route.function().config().name();
         String trigger = "http:" + route.routeKey();
-        String request = exchange.getRequestMethod() + " " + exchange.getRequestURI();
+        String requestLine = request.getMethod() + " " + request.getHttpURI().getPathQuery();
         CompletableFuture<InvocationResult> invocation = CompletableFuture.supplyAsync(
                 () -> route.function().invoke(payload), task -> Thread.ofVirtual().name("api-" + function).start(task));
         Duration limit = timeouts.of(route.httpApi());
         Optional<InvocationResult> result = await(invocation, limit);
         if (result.isEmpty()) {
-            Response response = integrationTimeout(route.httpApi());
+            Answer answer = integrationTimeout(route.httpApi());
             // API Gateway stops waiting, the function runs on until it ends or its own timeout
-            invocation.thenAccept(late -> log.invoked(function, trigger, late, request + " -> " + response.status()
+            invocation.thenAccept(late -> log.invoked(function, trigger, late, requestLine + " -> " + answer.status()
                     + " (API Gateway stopped waiting after " + limit.toSeconds() + " s)"));
-            send(exchange, response.status(), response.headers(), response.body());
-            return;
+            return answer;
         }
-        Response response = result.get().succeeded()
+        Answer answer = result.get().succeeded()
                 ? response(result.get().payload(), route.httpApi())
                 : failure(route.httpApi());
-        log.invoked(function, trigger, result.get(), request + " -> " + response.status());
-        send(exchange, response.status(), response.headers(), response.body());
+        log.invoked(function, trigger, result.get(), requestLine + " -> " + answer.status());
+        return answer;
     }
 
     /** The invocation's result, or empty when it did not end within {@code limit}. */
@@ -242,20 +308,37 @@ public final class HttpApiServer implements EventSource {
         }
     }
 
-    private ObjectNode v2Event(HttpExchange exchange, HttpRoute route, Map<String, String> pathParameters, byte[] body) {
+    /**
+     * The request's headers in the order they came, each name spelled as the client sent it
+     * ({@link CaseKeepingHttpConnectionFactory}); names that differ only in case are one header,
+     * spelled as it came first.
+     */
+    private static Map<String, List<String>> headers(Request request) {
+        Map<String, String> spelling = new HashMap<>();
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        for (HttpField field : request.getHeaders()) {
+            String name = spelling.computeIfAbsent(field.getName().toLowerCase(Locale.ROOT), lower -> field.getName());
+            headers.computeIfAbsent(name, n -> new ArrayList<>()).add(field.getValue());
+        }
+        return headers;
+    }
+
+    private ObjectNode v2Event(Request request, HttpRoute route, Map<String, String> pathParameters,
+                               Map<String, List<String>> query, Map<String, List<String>> requestHeaders, byte[] body) {
         ObjectNode event = JSON.createObjectNode();
-        String rawPath = exchange.getRequestURI().getRawPath();
-        String rawQuery = exchange.getRequestURI().getRawQuery();
+        String rawPath = request.getHttpURI().getPath();
+        String rawQuery = request.getHttpURI().getQuery();
         event.put("version", "2.0");
         event.put("routeKey", route.routeKey());
         event.put("rawPath", rawPath);
         event.put("rawQueryString", rawQuery == null ? "" : rawQuery);
         List<String> cookies = new ArrayList<>();
         ObjectNode headers = event.putObject("headers");
-        exchange.getRequestHeaders().forEach((name, values) -> {
+        requestHeaders.forEach((name, values) -> {
             if (name.equalsIgnoreCase("Cookie")) {
                 values.forEach(v -> cookies.addAll(List.of(v.split(";\\s*"))));
             } else {
+                // an HTTP API lower-cases header names
                 headers.put(name.toLowerCase(Locale.ROOT), String.join(",", values));
             }
         });
@@ -263,7 +346,6 @@ public final class HttpApiServer implements EventSource {
             ArrayNode cookieArray = event.putArray("cookies");
             cookies.forEach(cookieArray::add);
         }
-        Map<String, List<String>> query = query(rawQuery);
         if (!query.isEmpty()) {
             ObjectNode queryNode = event.putObject("queryStringParameters");
             query.forEach((key, values) -> queryNode.put(key, String.join(",", values)));
@@ -278,11 +360,11 @@ public final class HttpApiServer implements EventSource {
         context.put("domainName", "localhost");
         context.put("domainPrefix", "localhost");
         ObjectNode http = context.putObject("http");
-        http.put("method", exchange.getRequestMethod());
+        http.put("method", request.getMethod());
         http.put("path", rawPath);
-        http.put("protocol", exchange.getProtocol());
-        http.put("sourceIp", exchange.getRemoteAddress().getAddress().getHostAddress());
-        http.put("userAgent", Optional.ofNullable(exchange.getRequestHeaders().getFirst("User-Agent")).orElse(""));
+        http.put("protocol", request.getConnectionMetaData().getProtocol());
+        http.put("sourceIp", Request.getRemoteAddr(request));
+        http.put("userAgent", Optional.ofNullable(request.getHeaders().get("User-Agent")).orElse(""));
         Instant now = clock.instant();
         context.put("requestId", UUID.randomUUID().toString());
         context.put("routeKey", route.routeKey());
@@ -291,27 +373,28 @@ public final class HttpApiServer implements EventSource {
         context.put("timeEpoch", now.toEpochMilli());
         // an HTTP API leaves body out when the request has none
         if (body.length > 0) {
-            body(event, route, exchange.getRequestHeaders(), body);
+            body(event, route, request, body);
         } else {
             event.put("isBase64Encoded", false);
         }
         return event;
     }
 
-    private ObjectNode v1Event(HttpExchange exchange, HttpRoute route, Map<String, String> pathParameters, byte[] body) {
+    private ObjectNode v1Event(Request request, HttpRoute route, Map<String, String> pathParameters,
+                               Map<String, List<String>> query, Map<String, List<String>> requestHeaders, byte[] body) {
         ObjectNode event = JSON.createObjectNode();
-        String path = exchange.getRequestURI().getPath();
+        String path = URLDecoder.decode(request.getHttpURI().getPath().replace("+", "%2B"), StandardCharsets.UTF_8);
         event.put("resource", route.pathTemplate());
         event.put("path", path);
-        event.put("httpMethod", exchange.getRequestMethod());
+        event.put("httpMethod", request.getMethod());
+        // a REST API keeps the client's spelling of header names
         ObjectNode headers = event.putObject("headers");
         ObjectNode multiHeaders = event.putObject("multiValueHeaders");
-        exchange.getRequestHeaders().forEach((name, values) -> {
+        requestHeaders.forEach((name, values) -> {
             headers.put(name, values.getLast());
             ArrayNode all = multiHeaders.putArray(name);
             values.forEach(all::add);
         });
-        Map<String, List<String>> query = query(exchange.getRequestURI().getRawQuery());
         if (query.isEmpty()) {
             event.putNull("queryStringParameters");
             event.putNull("multiValueQueryStringParameters");
@@ -335,18 +418,18 @@ public final class HttpApiServer implements EventSource {
         context.put("accountId", "000000000000");
         context.put("apiId", "local");
         context.put("resourcePath", route.pathTemplate());
-        context.put("httpMethod", exchange.getRequestMethod());
+        context.put("httpMethod", request.getMethod());
         context.put("path", "/Prod" + path);
         context.put("stage", "Prod");
-        context.put("protocol", exchange.getProtocol());
+        context.put("protocol", request.getConnectionMetaData().getProtocol());
         context.put("requestId", UUID.randomUUID().toString());
         context.put("requestTimeEpoch", clock.instant().toEpochMilli());
         ObjectNode identity = context.putObject("identity");
-        identity.put("sourceIp", exchange.getRemoteAddress().getAddress().getHostAddress());
-        identity.put("userAgent", Optional.ofNullable(exchange.getRequestHeaders().getFirst("User-Agent")).orElse(""));
+        identity.put("sourceIp", Request.getRemoteAddr(request));
+        identity.put("userAgent", Optional.ofNullable(request.getHeaders().get("User-Agent")).orElse(""));
         // a REST API sends body null when the request has none
         if (body.length > 0) {
-            body(event, route, exchange.getRequestHeaders(), body);
+            body(event, route, request, body);
         } else {
             event.putNull("body");
             event.put("isBase64Encoded", false);
@@ -354,12 +437,15 @@ public final class HttpApiServer implements EventSource {
         return event;
     }
 
-    private static void body(ObjectNode event, HttpRoute route, Headers headers, byte[] body) {
-        boolean base64 = route.base64(Optional.ofNullable(headers.getFirst("Content-Type")).orElse(""));
+    private static void body(ObjectNode event, HttpRoute route, Request request, byte[] body) {
+        boolean base64 = route.base64(Optional.ofNullable(request.getHeaders().get("Content-Type")).orElse(""));
         event.put("body", base64 ? Base64.getEncoder().encodeToString(body) : new String(body, StandardCharsets.UTF_8));
         event.put("isBase64Encoded", base64);
     }
 
+    /**
+     * @throws IllegalArgumentException when a name or value is not percent-encoding
+     */
     private static Map<String, List<String>> query(String rawQuery) {
         Map<String, List<String>> query = new LinkedHashMap<>();
         if (rawQuery == null || rawQuery.isEmpty()) {
@@ -373,7 +459,7 @@ public final class HttpApiServer implements EventSource {
         return query;
     }
 
-    record Response(int status, Map<String, List<String>> headers, byte[] body) {}
+    record Answer(int status, Map<String, List<String>> headers, byte[] body) {}
 
     /**
      * Maps a function's answer as API Gateway does. Payload 2.0 (HttpApi): an object with
@@ -381,7 +467,7 @@ public final class HttpApiServer implements EventSource {
      * (<a href="https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html#http-api-develop-integrations-lambda.response">AWS docs</a>);
      * payload 1.0 (REST): the answer must be an object with statusCode. Anything else is a 502.
      */
-    static Response response(byte[] payload, boolean httpApi) {
+    static Answer response(byte[] payload, boolean httpApi) {
         JsonNode root;
         try {
             root = JSON.readTree(payload);
@@ -391,10 +477,10 @@ public final class HttpApiServer implements EventSource {
         if (root != null && root.isObject() && root.has("statusCode")) {
             return mapped(root, httpApi);
         }
-        return httpApi ? new Response(200, Map.of("Content-Type", List.of("application/json")), payload) : badGateway();
+        return httpApi ? new Answer(200, Map.of("Content-Type", List.of("application/json")), payload) : badGateway();
     }
 
-    private static Response mapped(JsonNode root, boolean httpApi) {
+    private static Answer mapped(JsonNode root, boolean httpApi) {
         JsonNode statusNode = root.get("statusCode");
         if (!statusNode.canConvertToInt() || statusNode.asInt() < 100 || statusNode.asInt() > 599) {
             return badGateway();
@@ -428,7 +514,7 @@ public final class HttpApiServer implements EventSource {
         } else {
             body = (bodyNode.isString() ? bodyNode.asString() : bodyNode.toString()).getBytes(StandardCharsets.UTF_8);
         }
-        return new Response(statusNode.asInt(), headers, body);
+        return new Answer(statusNode.asInt(), headers, body);
     }
 
     /**
@@ -438,7 +524,7 @@ public final class HttpApiServer implements EventSource {
      * a REST API 502
      * (<a href="https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html">AWS docs</a>).
      */
-    static Response failure(boolean httpApi) {
+    static Answer failure(boolean httpApi) {
         return httpApi ? gatewayAnswer(500, "{\"message\":\"Internal Server Error\"}") : badGateway();
     }
 
@@ -447,31 +533,65 @@ public final class HttpApiServer implements EventSource {
      * an HTTP API 503, a REST API 504
      * (<a href="https://repost.aws/knowledge-center/api-gateway-504-errors">AWS docs</a>).
      */
-    static Response integrationTimeout(boolean httpApi) {
+    static Answer integrationTimeout(boolean httpApi) {
         return httpApi
                 ? gatewayAnswer(503, "{\"message\":\"Service Unavailable\"}")
                 : gatewayAnswer(504, "{\"message\": \"Endpoint request timed out\"}");
     }
 
-    private static Response badGateway() {
+    private static Answer badGateway() {
         return gatewayAnswer(502, "{\"message\": \"Internal server error\"}");
     }
 
-    private static Response gatewayAnswer(int status, String body) {
-        return new Response(status, Map.of("Content-Type", List.of("application/json")), body.getBytes(StandardCharsets.UTF_8));
+    private static Answer gatewayAnswer(int status, String body) {
+        return new Answer(status, Map.of("Content-Type", List.of("application/json")), body.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static void send(HttpExchange exchange, int status, Map<String, List<String>> headers, byte[] body) throws IOException {
-        headers.forEach((name, values) -> exchange.getResponseHeaders().put(name, values));
-        exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-        if (body.length > 0) {
-            exchange.getResponseBody().write(body);
+    /** Headers API Gateway sets itself on a response, whatever the function says. */
+    private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding", "connection");
+
+    private static void send(Response response, Answer answer, Callback callback) {
+        response.setStatus(answer.status());
+        answer.headers().forEach((name, values) -> {
+            if (!FRAMING.contains(name.toLowerCase(Locale.ROOT))) {
+                values.forEach(value -> response.getHeaders().add(name, value));
+            }
+        });
+        response.write(true, ByteBuffer.wrap(answer.body()), callback);
+    }
+
+    /**
+     * What API Gateway answers for a request Jetty refuses before any route sees it (a path that
+     * is not percent-encoding, a malformed request line or header, headers over Jetty's own limit):
+     * API Gateway's JSON, never an HTML page.
+     */
+    private static final class GatewayErrors extends ErrorHandler {
+
+        @Override
+        public boolean errorPageForMethod(String method) {
+            return true;
+        }
+
+        @Override
+        protected void generateResponse(Request request, Response response, int code, String message,
+                                        Throwable cause, Callback callback) {
+            String text = switch (code) {
+                case 413 -> "Request Entity Too Large";
+                case 414 -> "Request-URI Too Long";
+                default -> HttpStatus.getMessage(code);
+            };
+            send(response, gatewayAnswer(code, "{\"message\":\"" + text + "\"}"), callback);
         }
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        ((ExecutorService) server.getExecutor()).shutdownNow();
+        try {
+            server.stop();
+        } catch (Exception e) {
+            throw new IllegalStateException("the HTTP API server did not stop", e);
+        } finally {
+            connector.close(); // the port opened in the constructor, should the server never have started
+        }
     }
 }
