@@ -212,14 +212,15 @@ final class SoakCheck {
     // ---- orders ------------------------------------------------------------------------------
 
     /** What an input should have become, by customer id: its status and quantity of its first line. */
-    private record Expected(String origin, boolean overLimit, int quantity, Optional<String> orderId) {}
+    private record Expected(String origin, boolean overLimit, String sku, int quantity, Optional<String> orderId) {}
 
     private void checkOrders(DeadLetters ordersDlq) {
         Map<String, Expected> expected = new HashMap<>();
         for (SoakPlan.ApiOrder order : plan.orders()) {
             Optional<String> orderId = load.answer(order).filter(SoakClient.Answer::accepted).flatMap(a -> a.field("orderId"));
+            JsonNode line = JSON.readTree(order.body()).get("lines").get(0);
             expected.put(order.customerId(), new Expected("API order " + order.index(), order.overLimit(),
-                    firstQuantity(order.body()), orderId));
+                    line.get("sku").asString(), line.get("quantity").asInt(), orderId));
         }
         Set<String> badRows = new HashSet<>();
         for (SoakPlan.CsvFile file : plan.files()) {
@@ -230,8 +231,8 @@ final class SoakCheck {
                 if (bad) {
                     badRows.add(fields[0]);
                 } else {
-                    expected.put(fields[0], new Expected(file.key() + " row " + row, fields[3].equals("5000"),
-                            Integer.parseInt(fields[3]), Optional.empty()));
+                    expected.put(fields[0], new Expected(file.key() + " row " + row, fields[3].equals(Integer.toString(SoakPlan.OVER_LIMIT_QUANTITY)),
+                            fields[2], Integer.parseInt(fields[3]), Optional.empty()));
                 }
             }
         }
@@ -274,10 +275,11 @@ final class SoakCheck {
                         note("unexplained", want.origin() + " (" + orderId + ") is " + status + ": "
                                 + Optional.ofNullable(item.get("reason")).map(AttributeValue::s).orElse("no reason"));
                     }
-                    int quantity = Integer.parseInt(item.get("lines").l().getFirst().m().get("quantity").n());
-                    if (quantity != want.quantity()) {
-                        note("unexplained", want.origin() + " (" + orderId + ") holds quantity " + quantity + ", placed "
-                                + want.quantity());
+                    Map<String, AttributeValue> line = item.get("lines").l().getFirst().m();
+                    String held = line.get("sku").s() + " x " + line.get("quantity").n();
+                    if (!held.equals(want.sku() + " x " + want.quantity())) {
+                        note("unexplained", want.origin() + " (" + orderId + ") holds " + held + ", placed "
+                                + want.sku() + " x " + want.quantity());
                     }
                 }
                 default -> {
@@ -295,10 +297,6 @@ final class SoakCheck {
         });
         figures.add(String.format(Locale.ROOT, "orders: %d expected, %d items in OrdersTable, by status %s", expected.size(), items,
                 statuses));
-    }
-
-    private static int firstQuantity(String body) {
-        return JSON.readTree(body).get("lines").get(0).get("quantity").asInt();
     }
 
     // ---- files and images --------------------------------------------------------------------

@@ -67,10 +67,11 @@ public record SoakPlan(List<ApiOrder> orders, List<String> badPosts, List<CsvFil
         for (int i = 0; i < orderCount; i++) {
             String currency = CURRENCIES.get(random.nextInt(CURRENCIES.size()));
             boolean overLimit = random.nextInt(100) < 3;
-            int quantity = overLimit ? 5000 : 1 + random.nextInt(5);
+            int quantity = overLimit ? OVER_LIMIT_QUANTITY : 1 + random.nextInt(5);
             String customer = "soak-c-" + i;
-            String body = orderBody(customer, currency, "SKU-" + random.nextInt(50), quantity, price(currency, random));
-            String changed = body.replace("\"quantity\":" + quantity + ",", "\"quantity\":" + (quantity + 1) + ",");
+            String body = orderBody(customer, currency, "SKU-" + random.nextInt(50), quantity,
+                    overLimit ? overLimitPrice(currency, random) : price(currency, random));
+            String changed = body.replace("\"sku\":\"SKU-", "\"sku\":\"ALT-");
             Resend resend = i % 10 == 0 ? reuse[(i / 10) % reuse.length] : Resend.NONE;
             orders.add(new ApiOrder(i, "soak-o-" + seed + "-" + i, customer, body, changed, overLimit, resend));
         }
@@ -121,6 +122,17 @@ public record SoakPlan(List<ApiOrder> orders, List<String> badPosts, List<CsvFil
                 + "\",\"quantity\":" + quantity + ",\"unitPrice\":\"" + unitPrice + "\"}]}";
     }
 
+    /**
+     * The largest quantity a line may have: with {@link #overLimitPrice} the total is over every
+     * default order limit (10,000 in EUR/USD/GBP/CHF, 1,500,000 JPY), so the worker rejects it.
+     */
+    static final int OVER_LIMIT_QUANTITY = 10_000;
+
+    private static String overLimitPrice(String currency, Random random) {
+        return currency.equals("JPY") ? Integer.toString(200 + random.nextInt(800))
+                : new BigDecimal(200 + random.nextInt(800)).movePointLeft(2).toPlainString();
+    }
+
     private static String price(String currency, Random random) {
         return currency.equals("JPY") ? Integer.toString(100 + random.nextInt(900))
                 : new BigDecimal(100 + random.nextInt(900)).movePointLeft(2).toPlainString();
@@ -138,7 +150,8 @@ public record SoakPlan(List<ApiOrder> orders, List<String> badPosts, List<CsvFil
                 csv.append(customer).append(r % 2 == 0 ? ",XYZ,SKU-1,1,1.00\n" : "," + currency + ",SKU-1,0,1.00\n");
                 bad++;
             } else if (r % 40 == 5) {
-                csv.append(customer).append(',').append(currency).append(",SKU-2,5000,").append(price(currency, random)).append('\n');
+                csv.append(customer).append(',').append(currency).append(",SKU-2,").append(OVER_LIMIT_QUANTITY).append(',')
+                        .append(overLimitPrice(currency, random)).append('\n');
                 overLimit++;
             } else {
                 csv.append(customer).append(',').append(currency).append(",SKU-").append(random.nextInt(50)).append(',')
