@@ -1,7 +1,7 @@
 # The few commands people type. Each finds a JDK 25 itself (scripts/find-jdk25).
 MVN := scripts/mvn -B --no-transfer-progress
 
-.PHONY: test build local check-tools validate bench clean
+.PHONY: test build local check-tools validate bench soak clean
 
 ## test: build every function zip and run all tests against local emulators (ElasticMQ, moto)
 test: check-tools
@@ -28,6 +28,11 @@ validate: check-tools
 bench: build
 	"$$(scripts/find-jdk25)/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
 	  -cp "bench/target/bench.jar:bench/target/lib/*" eventjobs.bench.Benchmarks
+
+## soak: the fault soak: 10,000 orders, files, images and reports under chaos, then every outcome checked (ARGS="--help")
+soak: build
+	"$$(scripts/find-jdk25)/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
+	  -cp "bench/target/bench.jar:bench/target/lib/*" eventjobs.bench.soak.Soak $(ARGS)
 
 clean:
 	$(MVN) -q clean

@@ -29,7 +29,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 /** Figures of the file pipeline: import parsing, import through the runtime, thumbnails. */
-final class FileBenchmarks {
+public final class FileBenchmarks {
 
     private FileBenchmarks() {}
 
@@ -117,7 +117,7 @@ final class FileBenchmarks {
         System.out.printf(Locale.ROOT, "  %.1f images/s (2 thumbnails each)%n", images / ((System.nanoTime() - start) / 1e9));
     }
 
-    static byte[] image(String format, int width, int height) throws IOException {
+    public static byte[] image(String format, int width, int height) throws IOException {
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         var g = image.createGraphics();
         g.setPaint(new GradientPaint(0, 0, Color.ORANGE, width, height, Color.BLUE));

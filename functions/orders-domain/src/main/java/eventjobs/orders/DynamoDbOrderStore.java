@@ -42,6 +42,11 @@ public final class DynamoDbOrderStore implements OrderStore, OrderPayments {
     static final String PAID_AT = "paidAt";
     static final String PAYMENT_ID = "paymentId";
     static final String PAID_AMOUNT = "paidAmount";
+    /**
+     * How many decisions were recorded for the order: 1 once decided, always, since the decision's
+     * write is conditional. Anything else is a duplicate effect, which the fault soak counts.
+     */
+    public static final String DECISIONS = "decisions";
 
     /** The sparse index of decided orders: partition status, sort decidedAt (ISO-8601, so it sorts by time). */
     public static final String BY_STATUS_DECIDED_AT = "ByStatusDecidedAt";
@@ -50,10 +55,25 @@ public final class DynamoDbOrderStore implements OrderStore, OrderPayments {
 
     private final DynamoDbClient dynamo;
     private final String table;
+    private final boolean decisionCondition;
 
     public DynamoDbOrderStore(DynamoDbClient dynamo, String table) {
+        this(dynamo, table, true);
+    }
+
+    private DynamoDbOrderStore(DynamoDbClient dynamo, String table, boolean decisionCondition) {
         this.dynamo = dynamo;
         this.table = table;
+        this.decisionCondition = decisionCondition;
+    }
+
+    /**
+     * Test only: a store whose decisions are written without their condition, so a duplicate
+     * delivery is applied again. It exists to show that the fault soak's check catches duplicate
+     * effects; nothing else may use it.
+     */
+    public DynamoDbOrderStore withoutDecisionCondition() {
+        return new DynamoDbOrderStore(dynamo, table, false);
     }
 
     @Override
@@ -83,11 +103,13 @@ public final class DynamoDbOrderStore implements OrderStore, OrderPayments {
                 "#customerId", CUSTOMER_ID, "#currency", CURRENCY, "#lines", LINES, "#total", TOTAL,
                 "#decidedAt", DECIDED_AT, "#pendingSince", PENDING_SINCE));
         names.put("#contentHash", CONTENT_HASH);
+        names.put("#decisions", DECISIONS);
         Map<String, AttributeValue> values = new HashMap<>(Map.of(":decision", s(decision.name()),
-                ":accepted", s(OrderStatus.ACCEPTED.name()), ":failed", s(OrderStatus.FAILED.name()), ":customerId", s(order.customerId()),
+                ":customerId", s(order.customerId()),
                 ":currency", s(order.currency().getCurrencyCode()), ":lines", lines(order.lines()),
                 ":total", n(total), ":now", s(now.toString())));
         values.put(":contentHash", s(hash));
+        values.put(":one", AttributeValue.fromN("1"));
         StringBuilder update = new StringBuilder("SET #status = :decision, #customerId = :customerId,"
                 + " #currency = :currency, #lines = :lines, #total = :total, #decidedAt = :now, #contentHash = :contentHash");
         if (reason.isPresent()) {
@@ -95,16 +117,22 @@ public final class DynamoDbOrderStore implements OrderStore, OrderPayments {
             values.put(":reason", s(reason.get()));
             update.append(", #reason = :reason");
         }
-        update.append(" REMOVE #pendingSince");
-        UpdateItemRequest request = UpdateItemRequest.builder().tableName(table)
+        update.append(" REMOVE #pendingSince ADD #decisions :one");
+        UpdateItemRequest.Builder request = UpdateItemRequest.builder().tableName(table)
                 .key(Map.of(ORDER_ID, s(order.orderId())))
-                .updateExpression(update.toString())
-                .conditionExpression("attribute_not_exists(#id) OR (#status IN (:accepted, :failed)"
+                .updateExpression(update.toString());
+        if (!decisionCondition) {
+            names.remove("#id");
+            dynamo.updateItem(request.expressionAttributeNames(names).expressionAttributeValues(values).build());
+            return new Decision.Decided();
+        }
+        values.put(":accepted", s(OrderStatus.ACCEPTED.name()));
+        values.put(":failed", s(OrderStatus.FAILED.name()));
+        request.conditionExpression("attribute_not_exists(#id) OR (#status IN (:accepted, :failed)"
                         + " AND (attribute_not_exists(#contentHash) OR #contentHash = :contentHash))")
                 .expressionAttributeNames(names)
-                .expressionAttributeValues(values)
-                .build();
-        return switch (ConditionalWrites.update(dynamo, request)) {
+                .expressionAttributeValues(values);
+        return switch (ConditionalWrites.update(dynamo, request.build())) {
             case ConditionalWrites.Outcome.Applied applied -> new Decision.Decided();
             case ConditionalWrites.Outcome.Refused refused -> {
                 String stored = storedHash(refused.existing());

@@ -77,6 +77,25 @@ class DynamoDbOrderStoreTest {
     }
 
     @Test
+    void decide_shouldCountOneDecision_whenDeliveredTwice_andTwoWithoutTheCondition() {
+        store.accept(ORDER, "hash-1", NOW);
+        store.decide(ORDER, OrderStatus.CONFIRMED, new BigDecimal("7.50"), Optional.empty(), NOW);
+        store.decide(ORDER, OrderStatus.CONFIRMED, new BigDecimal("7.50"), Optional.empty(), NOW);
+        assertThat(decisions("o-1")).isEqualTo("1");
+
+        OrderPlaced other = new OrderPlaced("o-2", "cust-1", Currency.getInstance("EUR"), ORDER.lines());
+        DynamoDbOrderStore unconditional = store.withoutDecisionCondition();
+        unconditional.decide(other, OrderStatus.CONFIRMED, new BigDecimal("7.50"), Optional.empty(), NOW);
+        unconditional.decide(other, OrderStatus.CONFIRMED, new BigDecimal("7.50"), Optional.empty(), NOW);
+        assertThat(decisions("o-2")).isEqualTo("2");
+    }
+
+    private String decisions(String orderId) {
+        return dynamo.getItem(r -> r.tableName("Orders").key(java.util.Map.of("orderId",
+                software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(orderId)))).item().get(DynamoDbOrderStore.DECISIONS).n();
+    }
+
+    @Test
     void decide_shouldRecordOrderNeverSeenByTheApi() {
         OrderStore.Decision decided = store.decide(ORDER, OrderStatus.REJECTED, new BigDecimal("7.50"), Optional.of("too big"), NOW);
 

@@ -93,6 +93,11 @@ public final class FunctionInstance implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** Completes when the init phase is over: the runtime asked for its first event, reported an init error, or exited. */
+    CompletableFuture<Object> initDone() {
+        return CompletableFuture.anyOf(api.firstPoll(), api.initError(), process.onExit());
+    }
+
     public long pid() {
         return process.pid();
     }

@@ -5,14 +5,29 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The execution environments of one function: reuses warm instances, starts new ones up to
  * {@link FunctionConfig#maxInstances()} when all are busy, and makes further callers wait, as
  * Lambda's concurrency limit does. Thread-safe.
+ *
+ * <p>Unlike Lambda, every instance shares this machine's cores: twenty JVMs initializing at once on
+ * two cores each take twenty times as long, past Lambda's 10 s init budget, and an instance killed
+ * at its timeout makes the next invocation cold again. So at most {@link #CONCURRENT_INITS} inits
+ * run at once, across all functions of this process; an invocation that would start another takes
+ * the first instance that becomes free, or its turn to start one. Waiting for it does not count
+ * towards the function's timeout, as the timeout starts when the runtime takes the event.
  */
 public final class FunctionPool implements AutoCloseable {
+
+    /** How many function JVMs may initialize at once: as many as the machine has cores, at least two. */
+    static final int CONCURRENT_INITS = Math.max(2, Runtime.getRuntime().availableProcessors());
+    private static final Semaphore INITS = new Semaphore(CONCURRENT_INITS, true);
+    /** JVMs started and not yet through their init, counted apart from the permits (what a test observes). */
+    private static final java.util.concurrent.atomic.AtomicInteger INITIALIZING = new java.util.concurrent.atomic.AtomicInteger();
 
     private final FunctionConfig config;
     private final Path runtimeDirectory;
@@ -64,26 +79,71 @@ public final class FunctionPool implements AutoCloseable {
         }
     }
 
+    /** How many function JVMs of this process are initializing now. */
+    static int initializing() {
+        return INITIALIZING.get();
+    }
+
     /** How many instances are running now. */
     public synchronized int instances() {
         all.removeIf(instance -> !instance.alive());
         return all.size();
     }
 
-    private synchronized FunctionInstance take() {
+    /** A warm instance, or a new one once an init may start (whichever comes first). */
+    private FunctionInstance take() {
+        while (true) {
+            Optional<FunctionInstance> warm = warm();
+            if (warm.isPresent()) {
+                return warm.get();
+            }
+            try {
+                if (INITS.tryAcquire(50, TimeUnit.MILLISECONDS)) {
+                    return startOrReuse();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for an instance of " + config.name(), e);
+            }
+        }
+    }
+
+    private synchronized Optional<FunctionInstance> warm() {
         if (closed) {
             throw new IllegalStateException(config.name() + " is shut down");
         }
         while (!idle.isEmpty()) {
             FunctionInstance warm = idle.pop();
             if (warm.alive()) {
-                return warm;
+                return Optional.of(warm);
             }
             warm.close();
         }
-        FunctionInstance fresh = FunctionInstance.start(config, runtimeDirectory, logs);
-        all.add(fresh);
-        return fresh;
+        return Optional.empty();
+    }
+
+    /** Holding an init permit: an instance freed meanwhile, or a new one that gives the permit back when its init ends. */
+    private FunctionInstance startOrReuse() {
+        try {
+            Optional<FunctionInstance> warm = warm();
+            if (warm.isPresent()) {
+                INITS.release();
+                return warm.get();
+            }
+            FunctionInstance fresh = FunctionInstance.start(config, runtimeDirectory, logs);
+            INITIALIZING.incrementAndGet();
+            fresh.initDone().whenComplete((done, error) -> {
+                INITIALIZING.decrementAndGet();
+                INITS.release();
+            });
+            synchronized (this) {
+                all.add(fresh);
+            }
+            return fresh;
+        } catch (RuntimeException e) {
+            INITS.release();
+            throw e;
+        }
     }
 
     private synchronized void give(FunctionInstance instance) {

@@ -5,6 +5,7 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -16,6 +17,15 @@ import java.util.Locale;
 public interface InvocationLog {
 
     void invoked(String function, String trigger, InvocationResult result, String detail);
+
+    /**
+     * An invocation with a batch of SQS messages: as {@link #invoked(String, String, InvocationResult, String)},
+     * with the ids of the messages it carried (the JSON log lists them, to find which invocations
+     * a message went through).
+     */
+    default void invoked(String function, String trigger, InvocationResult result, String detail, List<String> messageIds) {
+        invoked(function, trigger, result, detail);
+    }
 
     /**
      * Something went wrong outside a function: the runtime carries on, but an event may be lost.
@@ -66,6 +76,17 @@ public interface InvocationLog {
         return new InvocationLog() {
             @Override
             public void invoked(String function, String trigger, InvocationResult result, String detail) {
+                out.println(json.writeValueAsString(line(function, trigger, result, detail)));
+            }
+
+            @Override
+            public void invoked(String function, String trigger, InvocationResult result, String detail, List<String> messageIds) {
+                ObjectNode line = line(function, trigger, result, detail);
+                messageIds.forEach(line.putArray("messageIds")::add);
+                out.println(json.writeValueAsString(line));
+            }
+
+            private ObjectNode line(String function, String trigger, InvocationResult result, String detail) {
                 ObjectNode line = json.createObjectNode().put("function", function).put("trigger", trigger)
                         .put("requestId", result.requestId())
                         .put("durationMs", result.duration().toMillis())
@@ -76,7 +97,7 @@ public interface InvocationLog {
                 if (!detail.isEmpty()) {
                     line.put("detail", detail);
                 }
-                out.println(json.writeValueAsString(line));
+                return line;
             }
 
             @Override

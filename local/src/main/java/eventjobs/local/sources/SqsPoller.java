@@ -229,7 +229,8 @@ final class SqsPoller implements EventSource {
                 detail = batch.size() + " messages" + (failed.get().isEmpty() ? "" : ", " + failed.get().size() + " failed");
             }
         }
-        log.invoked(function.config().name(), "sqs:" + queueName, result, detail + note);
+        log.invoked(function.config().name(), "sqs:" + queueName, result, detail + note,
+                batch.stream().map(Message::messageId).toList());
         delete(done);
     }
 

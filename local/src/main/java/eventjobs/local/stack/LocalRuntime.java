@@ -64,10 +64,13 @@ public final class LocalRuntime implements AutoCloseable {
      * @param stateDirectory where objects, items and queued messages are kept between runs, if anywhere
      * @param clock          the time of pollers, retries and events
      * @param chaos          the faults injected on purpose, if any (chaos mode)
+     * @param environment    variables set for a function (by logical id) over the template's, as
+     *                       {@code sam local invoke --env-vars} does
      */
     public record Options(Path template, String stackName, Map<String, String> parameters, Path workDirectory,
                           Port apiPort, boolean triggers, String buildCommand, AsyncInvoker.RetryDelays retryDelays,
-                          Optional<Path> stateDirectory, Clock clock, Optional<Chaos> chaos) {
+                          Optional<Path> stateDirectory, Clock clock, Optional<Chaos> chaos,
+                          Map<String, Map<String, String>> environment) {
 
         public static final String DEFAULT_STACK_NAME = "eventjobs";
         public static final Path DEFAULT_WORK_DIRECTORY = Path.of(".eventjobs");
@@ -77,6 +80,7 @@ public final class LocalRuntime implements AutoCloseable {
             Objects.requireNonNull(template, "template");
             parameters = Map.copyOf(parameters);
             Objects.requireNonNull(apiPort, "apiPort");
+            environment = Map.copyOf(environment);
         }
 
         /** Options for {@code template} with every default: see {@link Builder}. */
@@ -97,6 +101,7 @@ public final class LocalRuntime implements AutoCloseable {
             private Optional<Path> stateDirectory = Optional.empty();
             private Clock clock = Clock.systemUTC();
             private Optional<Chaos> chaos = Optional.empty();
+            private final Map<String, Map<String, String>> environment = new HashMap<>();
 
             private Builder(Path template) {
                 this.template = template;
@@ -165,9 +170,15 @@ public final class LocalRuntime implements AutoCloseable {
                 return this;
             }
 
+            /** Sets {@code variables} for the function {@code logicalId}, over the template's; default none. */
+            public Builder environment(String logicalId, Map<String, String> variables) {
+                this.environment.put(logicalId, Map.copyOf(variables));
+                return this;
+            }
+
             public Options build() {
                 return new Options(template, stackName, parameters, workDirectory, apiPort, triggers, buildCommand,
-                        retryDelays, stateDirectory, clock, chaos);
+                        retryDelays, stateDirectory, clock, chaos, environment);
             }
         }
     }
@@ -259,6 +270,7 @@ public final class LocalRuntime implements AutoCloseable {
         Path workDirectory = options.workDirectory().toAbsolutePath().normalize();
         Path code = FunctionCode.unpack(function, workDirectory, options.buildCommand());
         Map<String, String> environment = new HashMap<>(function.environment());
+        environment.putAll(options.environment().getOrDefault(function.logicalId(), Map.of()));
         environment.putAll(aws.clientEnvironment());
         // peers are invoked through this runtime, whatever endpoint serves the other services
         environment.put("AWS_ENDPOINT_URL_LAMBDA", lambdaApi.uri().toString());

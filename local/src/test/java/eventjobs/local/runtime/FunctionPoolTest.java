@@ -174,4 +174,34 @@ class FunctionPoolTest {
         assertThat(pids).hasSize(2);
         assertThat(echo.instances()).isEqualTo(2);
     }
+
+    @Test
+    void invoke_shouldInitializeNoMoreJvmsAtOnceThanTheMachineHasCores() throws Exception {
+        // six callers at once of a function whose init takes 1.5 s, allowed six instances
+        FunctionPool slow = pool("SlowInit", Duration.ofSeconds(20), 6);
+        java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+        Thread watcher = Thread.ofPlatform().daemon().start(() -> {
+            try {
+                while (true) {
+                    most.accumulateAndGet(FunctionPool.initializing(), Math::max);
+                    Thread.sleep(5);
+                }
+            } catch (InterruptedException stopped) {
+                // the callers are done
+            }
+        });
+        try (ExecutorService callers = Executors.newFixedThreadPool(6)) {
+            List<Future<InvocationResult>> results = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                results.add(callers.submit(() -> slow.invoke(json("{}"))));
+            }
+            for (Future<InvocationResult> result : results) {
+                assertThat(result.get().succeeded()).as(result.get().payloadText()).isTrue();
+            }
+        } finally {
+            watcher.interrupt();
+        }
+
+        assertThat(most.get()).isBetween(1, FunctionPool.CONCURRENT_INITS);
+    }
 }

@@ -49,4 +49,18 @@ class InvocationLogTest {
         assertThat(printed()).isEqualTo("Fn sqs:q 3001 ms timeout Sandbox.Timedout \"Task timed out after 3.00 seconds\""
                 + " 1 messages [RequestId: r-1]" + System.lineSeparator());
     }
+
+    @Test
+    void invoked_shouldListTheMessagesOfABatch_inJson() {
+        InvocationResult ok = new InvocationResult("r-2", InvocationResult.Outcome.SUCCESS, "{}".getBytes(StandardCharsets.UTF_8),
+                Optional.empty(), Duration.ofMillis(12), Optional.empty());
+
+        InvocationLog.json(new PrintStream(out, true, StandardCharsets.UTF_8)).invoked("Fn", "sqs:q", ok, "2 messages",
+                java.util.List.of("m-1", "m-2"));
+
+        JsonNode line = JsonMapper.shared().readTree(printed());
+        assertThat(line.get("requestId").asString()).isEqualTo("r-2");
+        assertThat(line.get("messageIds").toString()).isEqualTo("[\"m-1\",\"m-2\"]");
+        assertThat(line.get("detail").asString()).isEqualTo("2 messages");
+    }
 }

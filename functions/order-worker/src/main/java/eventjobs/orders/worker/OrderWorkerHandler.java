@@ -35,8 +35,25 @@ public class OrderWorkerHandler implements RequestHandler<SQSEvent, SQSBatchResp
         AwsClients aws = AwsClients.fromEnvironment();
         Clock clock = Clock.systemUTC();
         Pricing pricing = env.optional("ORDER_LIMITS").map(Pricing::parse).orElseGet(Pricing::withDefaultLimits);
-        this(new SqsBatch(new SqsDeadLetters(aws.sqs(), clock)), new EventCodec(),
-                new ConfirmOrder(new DynamoDbOrderStore(aws.dynamoDb(), env.require("ORDERS_TABLE")), pricing, clock));
+        DynamoDbOrderStore store = new DynamoDbOrderStore(aws.dynamoDb(), env.require("ORDERS_TABLE"));
+        if (unconditionalDecisions(env)) {
+            System.err.println("WARN " + UNCONDITIONAL_DECISIONS + " is set: decisions are written WITHOUT their condition,"
+                    + " duplicate deliveries are applied again (test switch, local endpoints only)");
+            store = store.withoutDecisionCondition();
+        }
+        this(new SqsBatch(new SqsDeadLetters(aws.sqs(), clock)), new EventCodec(), new ConfirmOrder(store, pricing, clock));
+    }
+
+    /**
+     * Test switch: when set, and only against a local endpoint, decisions are written without their
+     * condition. {@code make soak -- --break-idempotency} sets it to show that the soak's check
+     * catches the duplicate effects that follow. Not declared in the template.
+     */
+    static final String UNCONDITIONAL_DECISIONS = "EVENTJOBS_TEST_UNCONDITIONAL_DECISIONS";
+
+    static boolean unconditionalDecisions(Env env) {
+        boolean local = env.optional(AwsClients.ENDPOINT_VARIABLE).or(() -> env.optional("AWS_ENDPOINT_URL")).isPresent();
+        return local && env.optional(UNCONDITIONAL_DECISIONS).filter("true"::equals).isPresent();
     }
 
     public OrderWorkerHandler(SqsBatch batch, EventCodec codec, ConfirmOrder confirmOrder) {

@@ -183,6 +183,20 @@ class OrderWorkerHandlerTest {
         assertThat(parked.getFirst().body()).contains("\"orderId\":\"o-9\"");
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+            "true, http://localhost:4566, true",
+            "true, '', false",
+            "yes,  http://localhost:4566, false",
+            "'',   http://localhost:4566, false"})
+    void unconditionalDecisions_shouldNeedTheSwitchAndALocalEndpoint(String flag, String endpoint, boolean expected) {
+        java.util.Map<String, String> env = new java.util.HashMap<>();
+        env.put(OrderWorkerHandler.UNCONDITIONAL_DECISIONS, flag);
+        env.put("AWS_ENDPOINT_URL", endpoint);
+
+        assertThat(OrderWorkerHandler.unconditionalDecisions(new eventjobs.core.Env(env))).isEqualTo(expected);
+    }
+
     private SQSEvent eventOf(OrderPlaced order) {
         new SqsOrderQueue(sqs, queue.url(), "/test", new EventCodec(), CLOCK).send(order);
         List<Message> messages = sqs.receiveMessage(r -> r.queueUrl(queue.url())
