@@ -24,6 +24,7 @@ import static org.assertj.core.api.Assertions.fail;
 class TemplateTest {
 
     private static final Path ROOT = Path.of(System.getProperty("eventjobs.root"));
+    private static final long MAX_ZIP_BYTES = 8_000_000;
     private static CloudFormation cfn;
 
     @BeforeAll
@@ -100,6 +101,18 @@ class TemplateTest {
                 assertThat(libraries).as("one SLF4J API, 2.x, in %s", zip).filteredOn(n -> n.startsWith("lib/slf4j-api-"))
                         .singleElement().asString().startsWith("lib/slf4j-api-2.");
             }
+        }
+    }
+
+    /**
+     * Issue 10: a function's package stays small enough to download and unpack fast at a cold start:
+     * only the SDK modules it calls, shrunk to the operations it calls (build/lambda-sdk.pro).
+     */
+    @Test
+    void everyFunctionZip_shouldBeAtMost8MB() throws IOException {
+        for (Map.Entry<String, JsonNode> function : cfn.resources("AWS::Lambda::Function")) {
+            Path zip = zipOf(function.getKey());
+            assertThat(Files.size(zip)).as("bytes in %s", zip).isLessThanOrEqualTo(MAX_ZIP_BYTES);
         }
     }
 
