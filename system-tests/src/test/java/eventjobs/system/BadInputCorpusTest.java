@@ -487,6 +487,38 @@ class BadInputCorpusTest {
         assertThat(entry.body()).isEqualTo(new String(bytes, StandardCharsets.UTF_8));
     }
 
+    static Stream<Arguments> importPartCases() {
+        return Stream.of(
+                Arguments.of("{\"importPart\": 1}", "it has no importPart object"),
+                Arguments.of("{\"importPart\": {}}", "it has no bucket"),
+                Arguments.of("{\"importPart\": {\"file\": {\"bucket\": \"b\", \"key\": \"k\", \"size\": 1, \"eTag\": \"e\","
+                        + " \"eventTime\": \"yesterday\"}}}", "a time in it is no timestamp"));
+    }
+
+    /** Issue 10: the event one part of a large import hands the next, when it is not one. */
+    @ParameterizedTest(name = "[{index}] ImportFunction given {0}")
+    @MethodSource("importPartCases")
+    void importFunction_shouldParkAnImportPartThatIsNotOne_withTheReason(String event, String reason) throws Exception {
+        InvocationResult result = runtime.invoke("ImportFunction", eventBytes(event));
+
+        assertThat(result.succeeded()).as(result.payloadText()).isTrue();
+        assertThat(JSON.readTree(result.payloadText()).valueStream().map(JsonNode::asString))
+                .containsExactly("FAILED the event is not an import part: " + reason);
+        Message entry = awaitParked("UploadsDLQ", m -> result.requestId().equals(attribute(m, "failure-request-id")));
+        assertThat(reason(entry)).isEqualTo("the event is not an import part: " + reason);
+        assertThat(entry.body()).isEqualTo(event);
+    }
+
+    @Test
+    void importPartSampleEvent_shouldGetAPartialReport_whenItsObjectIsMissing() throws Exception {
+        InvocationResult result = runtime.invoke("ImportFunction", eventBytes("file:events/import-part.json"));
+
+        assertThat(result.succeeded()).as(result.payloadText()).isTrue();
+        assertThat(result.payloadText()).contains("PARTIAL s3://" + RESULTS + "/import-reports/imports/orders.csv.json (1 of 1 rows imported, in 2 parts)");
+        assertThat(report("imports/orders.csv").get("reason").asString())
+                .isEqualTo("the object no longer exists after row 1; the rows before it were imported, the rest were not read");
+    }
+
     @ParameterizedTest(name = "[{index}] {0}")
     @CsvSource({"ImportFunction", "ThumbnailFunction"})
     void s3Function_shouldSkipTheTestEventS3Sends(String function) throws Exception {

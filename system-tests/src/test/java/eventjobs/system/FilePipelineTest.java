@@ -59,7 +59,9 @@ class FilePipelineTest {
         aws = LocalAws.shared();
         LocalAws.reset(aws);
         runtime = LocalRuntime.start(LocalRuntime.Options.builder(ROOT.resolve("template.yaml")).stackName(STACK)
-                        .workDirectory(Files.createTempDirectory("files")).apiPort(Port.none()).retryDelays(RETRIES).build(), aws, FunctionLogs.discard(),
+                        .workDirectory(Files.createTempDirectory("files")).apiPort(Port.none()).retryDelays(RETRIES)
+                        // files over ten rows are read in parts, one invocation each
+                        .parameters(Map.of("ImportPartMaxRows", "10")).build(), aws, FunctionLogs.discard(),
                 new InvocationLog() {
                     @Override
                     public void invoked(String function, String trigger, InvocationResult result, String detail) {
@@ -170,6 +172,39 @@ class FilePipelineTest {
         assertThat(sqs.getQueueAttributes(r -> r.queueUrl(sqs.getQueueUrl(q -> q.queueName(STACK + "-OrdersQueue")).queueUrl())
                 .attributeNamesWithStrings("ApproximateNumberOfMessages")).attributesAsStrings()).containsEntry("ApproximateNumberOfMessages", "0");
         assertThat(confirmedOrdersOf("imp-b")).isEqualTo(2);
+    }
+
+    /** Issue 10: a file too large for one invocation is read in parts, each handing the rest to the next through the Invoke API. */
+    @Test
+    void csvOverThePartBudget_shouldBeImportedInParts_withOneReportAndEachOrderOnce() throws Exception {
+        String key = "imports/in parts.csv";
+        StringBuilder csv = new StringBuilder("customer_id,currency,sku,quantity,unit_price\r\n");
+        for (int i = 1; i <= 35; i++) {
+            // row 10, the last of part 1, spans two lines; row 11, the first of part 2, starts with a quote
+            String customer = i == 11 ? "\"imp-p11\"" : "imp-p" + i;
+            String quantity = i == 10 ? "\"ten\nStück\"" : "1";
+            csv.append(customer).append(i == 20 ? ",XYZ," : ",EUR,").append("SKU-").append(i).append(',').append(quantity).append(",2.50\r\n");
+        }
+
+        assertThat(upload(file("parts.csv", csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)), key).exitCode()).isZero();
+
+        JsonNode report = awaitReport(key);
+        assertThat(report.get("status").asString()).isEqualTo("COMPLETED");
+        assertThat(report.get("parts").asInt()).isEqualTo(4);
+        assertThat(report.get("rowsRead").asInt()).isEqualTo(35);
+        assertThat(report.get("accepted").asInt()).isEqualTo(33);
+        assertThat(report.get("rejected").asInt()).isEqualTo(2);
+        assertThat(report.get("errors").valueStream().map(e -> e.get("row").asInt() + ":" + e.get("column").asString()).toList())
+                .containsExactly("10:quantity", "20:currency");
+        await("parts 2 to 4, each an invocation of its own").atMost(Duration.ofMinutes(1)).until(() ->
+                invocations.stream().filter(i -> i.startsWith("files-ImportFunction lambda:invoke-async")).toList(),
+                parts -> parts.size() == 3 && parts.stream().allMatch(i -> i.endsWith("SUCCESS")));
+        await("the imported orders to be confirmed").atMost(Duration.ofMinutes(1)).until(() -> confirmedOrdersOf("imp-p") == 33);
+        String queue = sqs.getQueueUrl(q -> q.queueName(STACK + "-OrdersQueue")).queueUrl();
+        await("OrdersQueue drained").atMost(Duration.ofMinutes(1)).until(() -> sqs.getQueueAttributes(r -> r.queueUrl(queue)
+                .attributeNamesWithStrings("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")).attributesAsStrings()
+                .values().stream().allMatch("0"::equals));
+        assertThat(confirmedOrdersOf("imp-p")).isEqualTo(33);
     }
 
     @Test

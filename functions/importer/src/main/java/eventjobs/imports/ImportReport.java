@@ -20,9 +20,11 @@ import java.util.Optional;
  * @param accepted rows sent to the orders queue
  * @param rejected rows with an error (the first {@value #MAX_ERRORS} are listed)
  * @param unsent   valid rows the queue refused even after retries
+ * @param parts    how many parts the file was read in (one per invocation, see {@link ImportPart})
  */
 public record ImportReport(Status status, Optional<String> reason, S3ObjectRef object, long rowsRead, long accepted,
-                           long rejected, long unsent, List<RowError> errors, Instant startedAt, Instant finishedAt) {
+                           long rejected, long unsent, List<RowError> errors, int parts, Instant startedAt,
+                           Instant finishedAt) {
 
     public static final int MAX_ERRORS = 100;
 
@@ -36,11 +38,6 @@ public record ImportReport(Status status, Optional<String> reason, S3ObjectRef o
         reason = reason.map(r -> Reasons.bounded(r, MAX_REASON_LENGTH));
     }
 
-    /** A file that was not read at all, for {@code reason}. */
-    public static ImportReport rejected(S3ObjectRef object, String reason, Instant now) {
-        return new ImportReport(Status.REJECTED, Optional.of(reason), object, 0, 0, 0, 0, List.of(), now, now);
-    }
-
     public String toJson() {
         JsonMapper json = JsonMapper.shared();
         ObjectNode root = json.createObjectNode().put("status", status.name());
@@ -52,6 +49,7 @@ public record ImportReport(Status status, Optional<String> reason, S3ObjectRef o
         ArrayNode list = root.putArray("errors");
         errors.forEach(e -> list.addObject().put("row", e.row()).put("column", e.column()).put("reason", e.reason()));
         root.put("errorsListed", errors.size());
+        root.put("parts", parts);
         root.put("startedAt", startedAt.toString()).put("finishedAt", finishedAt.toString())
                 .put("durationMs", Duration.between(startedAt, finishedAt).toMillis());
         return json.writeValueAsString(root);

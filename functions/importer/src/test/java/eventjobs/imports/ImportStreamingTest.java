@@ -16,8 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Runs in its own JVM with -Xmx64m (see this module's pom): an import four times the size of the
- * heap must be read in constant memory. The queue is a counter, because the property is memory, not
- * the emulator's speed.
+ * heap must be read in constant memory, with its sends under way at once. The queue is a counter,
+ * because the property is memory, not the emulator's speed.
  */
 class ImportStreamingTest {
 
@@ -31,7 +31,8 @@ class ImportStreamingTest {
         ImportOrders importer = new ImportOrders(orders -> {
             sent.addAndGet(orders.size());
             return List.of();
-        }, new EventCodec(), new ImportLimits(Long.MAX_VALUE, Long.MAX_VALUE, 64 * 1024), Clock.systemUTC());
+        }, new EventCodec(), new ImportLimits(Long.MAX_VALUE, Long.MAX_VALUE, 64 * 1024), ImportOrders.SENDS_IN_FLIGHT,
+                Clock.systemUTC());
 
         ImportReport report = importer.run(new S3ObjectRef("uploads", "imports/huge.csv", SIZE, "e", Optional.empty(), Instant.EPOCH), csv);
 
