@@ -299,7 +299,12 @@ final class DynamoDbStreamSource implements EventSource {
                     boolean full = read.size() >= mapping.batchSize();
                     boolean windowOver = mapping.batchingWindow().isZero() ? gotAll : !clock.instant().isBefore(windowEnd);
                     if (!read.isEmpty() && (full || windowOver || closed)) {
-                        deliver(takeBatch());
+                        Batch batch = nextBatch();
+                        deliver(batch);
+                        // checkpoint: only now are its records done (a failure above leaves them to send again)
+                        for (int i = 0; i < batch.size(); i++) {
+                            read.poll();
+                        }
                         windowEnd = read.isEmpty() ? Instant.MAX : clock.instant().plus(mapping.batchingWindow());
                         continue;
                     }
@@ -315,7 +320,7 @@ final class DynamoDbStreamSource implements EventSource {
                         sleep(Duration.ofSeconds(1));
                     }
                 } catch (RuntimeException e) {
-                    // never let one bad batch end the mapping: its records are sent again
+                    // never let one bad batch end the mapping: its records stay, to be sent again
                     log.problem(trigger, "the mapping to " + function.config().name() + " failed on a batch and goes on: " + e);
                     sleep(Duration.ofSeconds(1));
                 }
@@ -343,13 +348,14 @@ final class DynamoDbStreamSource implements EventSource {
             }
         }
 
-        /** The next batch: up to BatchSize records read, and under the 6 MB payload limit. */
-        private Batch takeBatch() {
+        /** The next batch, not yet taken from those read: up to BatchSize records, and under the 6 MB payload limit. */
+        private Batch nextBatch() {
             List<StreamedRecord> records = new ArrayList<>();
             int bytes = 0;
-            while (!read.isEmpty() && records.size() < mapping.batchSize()
-                    && (records.isEmpty() || bytes + read.peek().bytes() + 64 < MAX_PAYLOAD_BYTES)) {
-                StreamedRecord record = read.poll();
+            for (StreamedRecord record : read) {
+                if (records.size() == mapping.batchSize() || (!records.isEmpty() && bytes + record.bytes() + 64 >= MAX_PAYLOAD_BYTES)) {
+                    break;
+                }
                 bytes += record.bytes() + 1;
                 records.add(record);
             }

@@ -305,8 +305,18 @@ class DynamoDbStreamSourceTest {
         assertThat(info.get("streamArn").asString()).isEqualTo(streamArn("ExhaustedTable"));
         assertThat(info.get("approximateArrivalOfFirstRecord").asString()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
         assertThat(info.get("approximateArrivalOfLastRecord").asString()).isEqualTo(info.get("approximateArrivalOfFirstRecord").asString());
-        // what it describes can be read again from the stream (how the README replays it)
+        // it holds no data, but what it describes can be read again from the stream (how the README replays a batch)
         assertThat(record.has("requestPayload")).isFalse();
+        try (var streams = aws.dynamoDbStreams()) {
+            String iterator = streams.getShardIterator(r -> r.streamArn(info.get("streamArn").asString())
+                    .shardId(info.get("shardId").asString()).shardIteratorType("AT_SEQUENCE_NUMBER")
+                    .sequenceNumber(info.get("startSequenceNumber").asString())).shardIterator();
+            var again = streams.getRecords(r -> r.shardIterator(iterator).limit(info.get("batchSize").asInt())).records();
+            assertThat(again).singleElement().satisfies(replayed -> {
+                assertThat(replayed.dynamodb().sequenceNumber()).isEqualTo(x1);
+                assertThat(replayed.dynamodb().newImage().get("id").s()).isEqualTo("x1");
+            });
+        }
     }
 
     @Test
