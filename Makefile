@@ -24,10 +24,10 @@ validate: check-tools
 	cfn-lint template.yaml
 	scripts/sam-translate.py template.yaml > /dev/null && echo "template.yaml: SAM transform ok"
 
-## bench: print the figures in BENCHMARKS.md (zip sizes, cold starts, warm overhead, writes per order, throughput)
+## bench: print the figures in BENCHMARKS.md (zip sizes, cold starts, warm overhead, writes per order, throughput, files, reports); BENCH=reports for some
 bench: build
 	"$$(scripts/find-jdk25)/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
-	  -cp "bench/target/bench.jar:bench/target/lib/*" eventjobs.bench.Benchmarks
+	  -cp "bench/target/bench.jar:bench/target/lib/*" eventjobs.bench.Benchmarks $(BENCH)
 
 ## soak: the fault soak: 10,000 orders, files, images and reports under chaos, then every outcome checked (ARGS="--help")
 soak: build

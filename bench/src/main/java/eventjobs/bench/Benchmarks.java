@@ -53,7 +53,9 @@ import java.util.concurrent.Future;
  * Prints the figures of BENCHMARKS.md, measured in one run on this machine: zip sizes, cold
  * starts (fresh JVM to first response, median of 5), warm overhead of the Runtime API path,
  * DynamoDB writes per order in the worker, and orders per second through API, queue and worker
- * next to a plain SDK loop on the same emulator. Run from the repository root: {@code make bench}.
+ * next to a plain SDK loop on the same emulator, imports and thumbnails, and reports from the daily
+ * totals next to a scan of the orders. Run from the repository root: {@code make bench}; arguments
+ * pick groups ({@code make bench BENCH=reports}).
  */
 public final class Benchmarks {
 
@@ -70,18 +72,35 @@ public final class Benchmarks {
         try (EmbeddedAws aws = EmbeddedAws.start(0);
              LocalRuntime runtime = LocalRuntime.start(LocalRuntime.Options.builder(root.resolve("template.yaml")).stackName(STACK)
                      .workDirectory(work).build(), aws, FunctionLogs.discard(), InvocationLog.discard())) {
-            zipSizes(runtime);
-            uploadColdStartFiles(aws);
-            coldStarts(root, runtime, work);
-            warmOverhead(work);
-            writesPerOrder(aws);
-            throughput(runtime, aws);
-            FileBenchmarks.importParsing();
-            FileBenchmarks.importThroughput(aws, STACK);
-            FileBenchmarks.thumbnails();
-            ReportBenchmarks.postToDone(runtime);
-            ReportBenchmarks.largeReport(aws, STACK);
+            if (runs(args, "zips")) {
+                zipSizes(runtime);
+            }
+            if (runs(args, "cold")) {
+                uploadColdStartFiles(aws);
+                coldStarts(root, runtime, work);
+            }
+            if (runs(args, "warm")) {
+                warmOverhead(work);
+            }
+            if (runs(args, "orders")) {
+                writesPerOrder(aws);
+                throughput(runtime, aws);
+            }
+            if (runs(args, "files")) {
+                FileBenchmarks.importParsing();
+                FileBenchmarks.importThroughput(aws, STACK);
+                FileBenchmarks.thumbnails();
+            }
+            if (runs(args, "reports")) {
+                ReportBenchmarks.postToDone(runtime);
+                ReportBenchmarks.largeReport(runtime, aws, STACK);
+            }
         }
+    }
+
+    /** Whether a group of figures is asked for: all of them without arguments, else those named (zips, cold, warm, orders, files, reports). */
+    private static boolean runs(String[] args, String group) {
+        return args.length == 0 || Arrays.asList(args).contains(group);
     }
 
     private static void zipSizes(LocalRuntime runtime) throws Exception {
@@ -125,6 +144,9 @@ public final class Benchmarks {
                     .getBytes(StandardCharsets.UTF_8);
             case "ReportsApiFunction" -> Files.readString(root.resolve("events/reports-api-post.json"))
                     .replace("5d2f6a1e-report-2026-11", UUID.randomUUID().toString())
+                    .getBytes(StandardCharsets.UTF_8);
+            case "TotalsFunction" -> Files.readString(root.resolve("events/totals-stream.json"))
+                    .replace("0c8a7b52-6a8e-4c43-9a4b-1e2f3a4b5c6d", UUID.randomUUID().toString())
                     .getBytes(StandardCharsets.UTF_8);
             case "ReportWorkerFunction" -> Files.readString(root.resolve("events/report-requested.json"))
                     .replace("8c1d3e0f-5a7b-3c9d-8e2f-1a2b3c4d5e6f", reportJob(root))

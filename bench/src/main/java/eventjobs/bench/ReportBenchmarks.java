@@ -2,21 +2,22 @@ package eventjobs.bench;
 
 import eventjobs.local.aws.EmbeddedAws;
 import eventjobs.local.stack.LocalRuntime;
-import eventjobs.orders.DynamoDbOrderStore;
+import eventjobs.reports.DayTotal;
+import eventjobs.reports.DynamoDbDailyTotals;
 import eventjobs.reports.DynamoDbJobStore;
 import eventjobs.reports.ReportRequest;
 import eventjobs.reports.worker.BuildReport;
+import eventjobs.testkit.ConfirmedOrdersScan;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.PutRequest;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 import tools.jackson.databind.json.JsonMapper;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryType;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -25,9 +26,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
-/** Figures of the reports: POST to DONE locally, and a report over 100,000 orders. */
+/** Figures of the reports: POST to DONE locally, and a report over 100,000 orders from the daily totals next to a scan. */
 final class ReportBenchmarks {
 
     private ReportBenchmarks() {}
@@ -54,17 +55,26 @@ final class ReportBenchmarks {
                 millis.stream().sorted().toList().get(2), millis);
     }
 
-    static void largeReport(EmbeddedAws aws, String stack) {
+    /**
+     * 100,000 confirmed orders written into OrdersTable (as the worker stores them): how long
+     * TotalsFunction takes to count them from the stream, then the report over them from the daily
+     * totals (in-process, and POST /reports to DONE through the local runtime) next to the old way,
+     * a scan of the orders through ByStatusDecidedAt, on the same data; the two CSVs must be equal.
+     */
+    static void largeReport(LocalRuntime runtime, EmbeddedAws aws, String stack) throws Exception {
         int orders = 100_000;
         System.out.println();
-        System.out.println("Report over " + orders + " confirmed orders in range (in-process worker, orders on moto via the gateway)");
+        System.out.println("Report over " + orders + " confirmed orders in range (30 days, two currencies; orders on moto via the gateway)");
         try (var dynamo = aws.dynamoDb()) {
             String table = stack + "-OrdersTable";
+            LocalDate from = LocalDate.parse("2025-03-01");
+            LocalDate to = LocalDate.parse("2025-03-31");
+            DynamoDbDailyTotals totals = new DynamoDbDailyTotals(dynamo, stack + "-DailyTotalsTable", stack + "-IdempotencyTable");
             long start = System.nanoTime();
             Instant day0 = Instant.parse("2025-03-01T00:00:00Z");
-            for (int from = 0; from < orders; from += 25) {
+            for (int first = 0; first < orders; first += 25) {
                 List<WriteRequest> writes = new ArrayList<>();
-                for (int i = from; i < from + 25; i++) {
+                for (int i = first; i < first + 25; i++) {
                     Instant decided = day0.plusSeconds((long) i * 26); // spread over 30 days
                     Map<String, AttributeValue> item = Map.of(
                             "orderId", AttributeValue.fromS("bulk-" + i),
@@ -79,30 +89,49 @@ final class ReportBenchmarks {
                 }
                 dynamo.batchWriteItem(r -> r.requestItems(Map.of(table, writes)));
             }
-            System.out.printf(Locale.ROOT, "  (loading them took %.1f s)%n", (System.nanoTime() - start) / 1e9);
+            double loading = (System.nanoTime() - start) / 1e9;
+            while (totals.between(from, to, Optional.empty()).stream().mapToLong(DayTotal::orders).sum() < orders) {
+                Thread.sleep(200);
+            }
+            double counted = (System.nanoTime() - start) / 1e9;
+            System.out.printf(Locale.ROOT, "  writing them took %.1f s; TotalsFunction had counted them all %.1f s after the first"
+                    + " write (%,.0f orders/s through the stream)%n", loading, counted, orders / counted);
 
             DynamoDbJobStore jobs = new DynamoDbJobStore(dynamo, stack + "-JobsTable");
-            ReportRequest request = new ReportRequest("bench-large", LocalDate.parse("2025-03-01"), LocalDate.parse("2025-03-31"), Optional.empty());
+            ReportRequest request = new ReportRequest("bench-large", from, to, Optional.empty());
             jobs.create(request, "bench", Instant.now(), Instant.now().plus(java.time.Duration.ofHours(1)));
-            AtomicInteger bytes = new AtomicInteger();
-            BuildReport build = new BuildReport(new DynamoDbOrderStore(dynamo, table), jobs, (key, csv) -> bytes.set(csv.length),
-                    Clock.systemUTC());
-            System.gc();
-            ManagementFactory.getMemoryPoolMXBeans().forEach(pool -> pool.resetPeakUsage());
-            long heapBefore = heapUsed();
+            AtomicReference<byte[]> report = new AtomicReference<>();
+            BuildReport build = new BuildReport(totals, jobs, (key, csv) -> report.set(csv), Clock.systemUTC());
             start = System.nanoTime();
             build.apply(request);
-            double seconds = (System.nanoTime() - start) / 1e9;
-            long peak = ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP)
-                    .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
-            System.out.printf(Locale.ROOT, "  %.1f s (%,.0f orders/s), report %d bytes (%d day x currency rows), peak heap %d MB (%d MB before)%n",
-                    seconds, orders / seconds, bytes.get(), jobs.find("bench-large").orElseThrow().rows().orElse(0L),
-                    peak >> 20, heapBefore >> 20);
+            double fromTotals = (System.nanoTime() - start) / 1e9;
+            double throughRuntime = postToDone(runtime, from, to);
+
+            start = System.nanoTime();
+            String scanned = ConfirmedOrdersScan.csv(dynamo, table, from, to, Optional.empty());
+            double scan = (System.nanoTime() - start) / 1e9;
+            String kept = new String(report.get(), StandardCharsets.UTF_8);
+            System.out.printf(Locale.ROOT, "  from DailyTotals:  %7.2f s in-process (%d day x currency rows); POST /reports to DONE"
+                    + " through the local runtime %.2f s%n", fromTotals, kept.lines().count() - 1, throughRuntime);
+            System.out.printf(Locale.ROOT, "  old scan of the orders (ByStatusDecidedAt, same data): %7.1f s (%,.0f orders/s)%n",
+                    scan, orders / scan);
+            System.out.println("  same CSV: " + (kept.equals(scanned) ? "yes" : "NO\n" + kept + "\n---\n" + scanned));
         }
     }
 
-    private static long heapUsed() {
-        return ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP)
-                .mapToLong(p -> p.getUsage().getUsed()).sum();
+    /** Seconds from POST /reports to its job DONE. */
+    private static double postToDone(LocalRuntime runtime, LocalDate from, LocalDate to) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        String base = "http://localhost:" + runtime.api().orElseThrow().port();
+        long start = System.nanoTime();
+        String body = http.send(HttpRequest.newBuilder(URI.create(base + "/reports")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"from\":\"" + from + "\",\"to\":\"" + to + "\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString()).body();
+        URI job = URI.create(base + JsonMapper.shared().readTree(body).at("/links/self").asString());
+        while (!JsonMapper.shared().readTree(http.send(HttpRequest.newBuilder(job).build(), HttpResponse.BodyHandlers.ofString()).body())
+                .get("status").asString().equals("DONE")) {
+            Thread.sleep(10);
+        }
+        return (System.nanoTime() - start) / 1e9;
     }
 }

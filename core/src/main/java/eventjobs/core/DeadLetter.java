@@ -9,8 +9,8 @@ import java.util.Map;
 /**
  * Why an input was parked on a dead-letter queue: the one description of a permanent failure,
  * written as SQS message attributes next to the input it belongs to, whether that input was an
- * SQS message ({@link Origin.Message}) or the payload of an asynchronous invoke
- * ({@link Origin.Invocation}). The reason is cut to {@value #MAX_REASON_LENGTH} characters here,
+ * SQS message ({@link Origin.Message}), the payload of an asynchronous invoke
+ * ({@link Origin.Invocation}) or a stream record ({@link Origin.StreamRecord}). The reason is cut to {@value #MAX_REASON_LENGTH} characters here,
  * and only here, so that it stays readable and far below SQS's 256 KiB message limit.
  *
  * @param reason   why retrying cannot help, never blank
@@ -29,6 +29,8 @@ public record DeadLetter(String reason, String type, Origin origin, Instant fail
     public static final String RECEIVE_COUNT = "failure-receive-count";
     public static final String FUNCTION = "failure-function";
     public static final String REQUEST_ID = "failure-request-id";
+    public static final String STREAM = "failure-stream";
+    public static final String SEQUENCE_NUMBER = "failure-sequence-number";
 
     /** The longest reason kept; a longer one ends with "…". */
     public static final int MAX_REASON_LENGTH = 2048;
@@ -41,6 +43,12 @@ public record DeadLetter(String reason, String type, Origin origin, Instant fail
 
         /** The payload of an asynchronous invoke of {@code functionName}, in request {@code requestId}. */
         record Invocation(String functionName, String requestId) implements Origin {}
+
+        /**
+         * A record of a stream ({@code streamArn}) that {@code functionName} read in request
+         * {@code requestId}; the sequence number says where it is in its shard.
+         */
+        record StreamRecord(String functionName, String requestId, String streamArn, String sequenceNumber) implements Origin {}
     }
 
     public DeadLetter {
@@ -70,6 +78,12 @@ public record DeadLetter(String reason, String type, Origin origin, Instant fail
             case Origin.Invocation invocation -> {
                 attributes.put(FUNCTION, invocation.functionName());
                 attributes.put(REQUEST_ID, invocation.requestId());
+            }
+            case Origin.StreamRecord record -> {
+                attributes.put(FUNCTION, record.functionName());
+                attributes.put(REQUEST_ID, record.requestId());
+                attributes.put(STREAM, record.streamArn());
+                attributes.put(SEQUENCE_NUMBER, record.sequenceNumber());
             }
         }
         attributes.put(FAILED_AT, failedAt.toString());

@@ -40,4 +40,19 @@ class DeadLetterTest {
                 entry(DeadLetter.REQUEST_ID, "req-1"),
                 entry(DeadLetter.FAILED_AT, "2026-01-02T03:04:05Z"));
     }
+
+    @Test
+    void attributes_shouldSayWhereAStreamRecordIs() {
+        DeadLetter letter = DeadLetter.of(JobFailure.permanent("unreadable order"),
+                new DeadLetter.Origin.StreamRecord("TotalsFunction", "req-2", "arn:aws:dynamodb:us-east-1:1:table/o/stream/x", "42"), AT);
+
+        assertThat(letter.attributes()).containsExactly(
+                entry(DeadLetter.REASON, "unreadable order"),
+                entry(DeadLetter.TYPE, "Permanent"),
+                entry(DeadLetter.FUNCTION, "TotalsFunction"),
+                entry(DeadLetter.REQUEST_ID, "req-2"),
+                entry(DeadLetter.STREAM, "arn:aws:dynamodb:us-east-1:1:table/o/stream/x"),
+                entry(DeadLetter.SEQUENCE_NUMBER, "42"),
+                entry(DeadLetter.FAILED_AT, "2026-01-02T03:04:05Z"));
+    }
 }

@@ -6,6 +6,8 @@ import eventjobs.local.runtime.FunctionLogs;
 import eventjobs.local.sources.InvocationLog;
 import eventjobs.local.stack.LocalRuntime;
 import eventjobs.reports.ReportRequest;
+import eventjobs.testkit.BulkOrders;
+import eventjobs.testkit.ConfirmedOrdersScan;
 import eventjobs.testkit.LocalAws;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -34,7 +37,10 @@ import java.util.Optional;
 import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Reports through the local runtime: POST, follow the job, download the CSV; bad requests. */
+/**
+ * Reports through the local runtime: POST, follow the job, download the CSV, whose totals
+ * TotalsFunction keeps from the orders table's stream and which equal a scan of the orders; bad requests.
+ */
 class ReportsTest {
 
     private static final Path ROOT = Path.of(System.getProperty("eventjobs.root"));
@@ -63,6 +69,13 @@ class ReportsTest {
         }
         await("4 confirmed orders").atMost(Duration.ofMinutes(1)).until(() -> dynamo.scan(r -> r.tableName(STACK + "-OrdersTable")).items().stream()
                 .filter(i -> i.get("status").s().equals("CONFIRMED")).count() == 4);
+        awaitTotals(4);
+    }
+
+    /** Waits until TotalsFunction has counted this many confirmed orders in all (reports read its totals). */
+    private static void awaitTotals(long orders) {
+        await(orders + " orders in the daily totals").atMost(Duration.ofMinutes(2)).until(() -> dynamo.scan(r -> r.tableName(STACK + "-DailyTotalsTable"))
+                .items().stream().mapToLong(i -> Long.parseLong(i.get("orders").n())).sum() == orders);
     }
 
     @AfterAll
@@ -145,6 +158,27 @@ class ReportsTest {
         assertThat(again.payloadText()).contains("DONE");
         assertThat(s3.headObject(r -> r.bucket(STACK + "-resultsbucket").key("reports/" + jobId + ".csv")).lastModified()).isEqualTo(firstWrite);
         assertThat(JSON.readTree(http("GET", location, null).body()).get("updatedAt").asString()).isEqualTo(done.get("updatedAt").asString());
+    }
+
+    @Test
+    void report_shouldEqualAScanOfTheConfirmedOrders_onTheSameData() throws Exception {
+        // 900 orders decided over March 2025 in three currencies, 810 of them confirmed, written as the worker would
+        int confirmed = BulkOrders.write(dynamo, STACK + "-OrdersTable", "march", 900, Instant.parse("2025-03-01T00:00:00Z"),
+                Duration.ofDays(31));
+        awaitTotals(4 + confirmed);
+        String scanned = ConfirmedOrdersScan.csv(dynamo, STACK + "-OrdersTable", LocalDate.parse("2025-02-27"),
+                LocalDate.parse("2025-04-02"), Optional.empty());
+        String scannedYen = ConfirmedOrdersScan.csv(dynamo, STACK + "-OrdersTable", LocalDate.parse("2025-03-10"),
+                LocalDate.parse("2025-03-12"), Optional.of(java.util.Currency.getInstance("JPY")));
+
+        String all = download(awaitJob(http("POST", "/reports", "{\"from\":\"2025-02-27\",\"to\":\"2025-04-02\"}")
+                .headers().firstValue("Location").orElseThrow(), "DONE"));
+        String yen = download(awaitJob(http("POST", "/reports", "{\"from\":\"2025-03-10\",\"to\":\"2025-03-12\",\"currency\":\"JPY\"}")
+                .headers().firstValue("Location").orElseThrow(), "DONE"));
+
+        assertThat(all).isEqualTo(scanned);
+        assertThat(all.lines()).hasSize(1 + 31 * 3);
+        assertThat(yen).isEqualTo(scannedYen).contains("2025-03-11,JPY,");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -44,6 +44,7 @@ final class TemplateRules {
     static List<String> check(CloudFormation cfn, Function<String, String> handlerReturnType) {
         List<String> violations = new ArrayList<>();
         sqsMappings(cfn, handlerReturnType, violations);
+        streamMappings(cfn, handlerReturnType, violations);
         asyncDestinations(cfn, violations);
         noWildcardActions(cfn, violations);
         alarmsCoverEveryFailurePath(cfn, violations);
@@ -77,6 +78,36 @@ final class TemplateRules {
             }
             if (queueProperties.path("RedrivePolicy").isMissingNode()) {
                 violations.add(queue + " feeds " + function + " but has no RedrivePolicy, so a poison message loops until it expires");
+            }
+        }
+    }
+
+    /**
+     * A stream mapping keeps records Lambda gives up on (an OnFailure destination), gives up at some
+     * point (a poison record otherwise blocks its shard until the stream drops it, 24 hours to a
+     * year), and lets a handler that answers with partial failures be heard.
+     */
+    private static void streamMappings(CloudFormation cfn, Function<String, String> handlerReturnType,
+                                       List<String> violations) {
+        for (Map.Entry<String, JsonNode> mapping : cfn.resources("AWS::Lambda::EventSourceMapping")) {
+            JsonNode properties = mapping.getValue().path("Properties");
+            if (!readsStream(cfn, properties.path("EventSourceArn"))) {
+                continue;
+            }
+            String function = cfn.function(properties.path("FunctionName")).orElse("?");
+            if (properties.at("/DestinationConfig/OnFailure/Destination").isMissingNode()) {
+                violations.add(function + " reads a stream (" + mapping.getKey() + ") with no OnFailure destination,"
+                        + " so the records Lambda gives up on leave no trace");
+            }
+            if (properties.path("MaximumRetryAttempts").asInt(-1) < 0 && properties.path("MaximumRecordAgeInSeconds").asInt(-1) < 0) {
+                violations.add(function + " reads a stream (" + mapping.getKey() + ") with neither MaximumRetryAttempts nor"
+                        + " MaximumRecordAgeInSeconds, so one failing record blocks its shard until the stream drops it");
+            }
+            boolean reportsItemFailures = properties.path("FunctionResponseTypes").valueStream()
+                    .anyMatch(type -> "ReportBatchItemFailures".equals(type.asString()));
+            if (handlerReturnType.apply(function).endsWith("StreamsEventResponse") && !reportsItemFailures) {
+                violations.add(function + " returns StreamsEventResponse but its stream mapping " + mapping.getKey()
+                        + " lacks FunctionResponseTypes: [ReportBatchItemFailures], so its partial failures would be ignored");
             }
         }
     }

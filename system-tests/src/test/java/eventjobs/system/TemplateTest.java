@@ -52,6 +52,7 @@ class TemplateTest {
 
         List<String> violations = TemplateRules.check(broken, function -> switch (function) {
             case "NoReportFunction" -> "com.amazonaws.services.lambda.runtime.events.SQSBatchResponse";
+            case "StreamFunction" -> "com.amazonaws.services.lambda.runtime.events.StreamsEventResponse";
             default -> "java.lang.Void";
         });
 
@@ -71,6 +72,9 @@ class TemplateTest {
                 "NoRedriveQueue has no alarm on AWS/SQS ApproximateAgeOfOldestMessage",
                 "DLQ has no alarm on AWS/SQS ApproximateNumberOfMessagesVisible, though it is a dead-letter queue",
                 "StreamFunction has no alarm on AWS/Lambda IteratorAge, though it reads a stream (StreamFunctionChanges)",
+                "StreamFunction reads a stream (StreamFunctionChanges) with no OnFailure destination",
+                "StreamFunction reads a stream (StreamFunctionChanges) with neither MaximumRetryAttempts nor MaximumRecordAgeInSeconds",
+                "StreamFunction returns StreamsEventResponse but its stream mapping StreamFunctionChanges lacks",
                 "ServerlessHttpApi has no alarm on AWS/ApiGateway 5xx, though it is an HTTP API",
                 "CallerThrottles has no unconditional AlarmActions",
                 "InvokedFunction has no log group in the template",

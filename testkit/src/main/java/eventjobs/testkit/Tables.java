@@ -15,6 +15,21 @@ public final class Tables {
         this.dynamo = dynamo;
     }
 
+    /** An on-demand table with a string partition key and a string sort key. */
+    public void createWithStringKeys(String name, String partitionKey, String sortKey) {
+        try {
+            dynamo.createTable(r -> r.tableName(name)
+                    .billingMode(BillingMode.PAY_PER_REQUEST)
+                    .attributeDefinitions(a -> a.attributeName(partitionKey).attributeType(ScalarAttributeType.S),
+                            a -> a.attributeName(sortKey).attributeType(ScalarAttributeType.S))
+                    .keySchema(k -> k.attributeName(partitionKey).keyType(KeyType.HASH),
+                            k -> k.attributeName(sortKey).keyType(KeyType.RANGE)));
+        } catch (ResourceInUseException exists) {
+            return;
+        }
+        dynamo.waiter().waitUntilTableExists(r -> r.tableName(name));
+    }
+
     /** An on-demand table with a string partition key. */
     public void createWithStringKey(String name, String partitionKey) {
         try {

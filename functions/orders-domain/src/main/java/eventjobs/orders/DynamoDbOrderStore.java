@@ -48,8 +48,6 @@ public final class DynamoDbOrderStore implements OrderStore, OrderPayments {
      */
     public static final String DECISIONS = "decisions";
 
-    /** The sparse index of decided orders: partition status, sort decidedAt (ISO-8601, so it sorts by time). */
-    public static final String BY_STATUS_DECIDED_AT = "ByStatusDecidedAt";
     /** The sparse index of undecided orders: partition status, sort pendingSince (ISO-8601). */
     public static final String BY_STATUS_PENDING_SINCE = "ByStatusPendingSince";
 
@@ -90,7 +88,7 @@ public final class DynamoDbOrderStore implements OrderStore, OrderPayments {
         return switch (ConditionalWrites.put(dynamo, put)) {
             case ConditionalWrites.Outcome.Applied applied -> new Acceptance.Accepted();
             case ConditionalWrites.Outcome.Refused refused -> new Acceptance.AlreadyAccepted(
-                    toOrder(refused.existing()),
+                    orderFrom(refused.existing()),
                     refused.existing().getOrDefault(REQUEST_HASH, s("")).s());
         };
     }
@@ -145,7 +143,7 @@ public final class DynamoDbOrderStore implements OrderStore, OrderPayments {
         if (item.containsKey(CONTENT_HASH)) {
             return item.get(CONTENT_HASH).s();
         }
-        Order stored = toOrder(item);
+        Order stored = orderFrom(item);
         return new OrderPlaced(stored.orderId(), stored.customerId(), stored.currency(), stored.lines()).contentHash();
     }
 
@@ -153,7 +151,7 @@ public final class DynamoDbOrderStore implements OrderStore, OrderPayments {
     public Optional<Order> find(String orderId) {
         Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(table)
                 .key(Map.of(ORDER_ID, s(orderId))).consistentRead(true)).item();
-        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(toOrder(item));
+        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(orderFrom(item));
     }
 
     @Override
@@ -178,23 +176,9 @@ public final class DynamoDbOrderStore implements OrderStore, OrderPayments {
                 }
                 boolean samePayment = existing.containsKey(PAID_AT)
                         && paymentId.equals(existing.getOrDefault(PAYMENT_ID, s("")).s());
-                yield samePayment ? new Capture.AlreadyCaptured() : new Capture.Refused(Optional.of(toOrder(existing)));
+                yield samePayment ? new Capture.AlreadyCaptured() : new Capture.Refused(Optional.of(orderFrom(existing)));
             }
         };
-    }
-
-    @Override
-    public java.util.stream.Stream<Order> decidedOn(OrderStatus status, java.time.LocalDate from, java.time.LocalDate to) {
-        return dynamo.queryPaginator(r -> r.tableName(table).indexName(BY_STATUS_DECIDED_AT)
-                        .keyConditionExpression("#status = :status AND #decidedAt BETWEEN :from AND :until")
-                        .expressionAttributeNames(Map.of("#status", STATUS, "#decidedAt", DECIDED_AT))
-                        // decidedAt is an ISO instant starting with its day: every one of the days lies
-                        // between "<from>" and "<to>~" in string order ('~' sorts after any time of day)
-                        .expressionAttributeValues(Map.of(":status", s(status.name()), ":from", s(from.toString()),
-                                ":until", s(to + "~")))
-                        .limit(1000))
-                .items().stream()
-                .map(DynamoDbOrderStore::toOrder);
     }
 
     @Override
@@ -205,7 +189,7 @@ public final class DynamoDbOrderStore implements OrderStore, OrderPayments {
                         .expressionAttributeValues(Map.of(":accepted", s(OrderStatus.ACCEPTED.name()), ":before", s(before.toString())))
                         .limit(100))
                 .items().stream()
-                .map(item -> new Undecided(toOrder(item), Optional.ofNullable(item.get(RESENDS)).map(v -> Integer.parseInt(v.n())).orElse(0)));
+                .map(item -> new Undecided(orderFrom(item), Optional.ofNullable(item.get(RESENDS)).map(v -> Integer.parseInt(v.n())).orElse(0)));
     }
 
     @Override
@@ -249,7 +233,21 @@ public final class DynamoDbOrderStore implements OrderStore, OrderPayments {
                 .toList());
     }
 
-    private static Order toOrder(Map<String, AttributeValue> item) {
+    /**
+     * The order an item of the table holds (also a stream record's image of one).
+     *
+     * @throws IllegalArgumentException when the item is not an order as this store writes them (an attribute missing or malformed)
+     */
+    public static Order orderFrom(Map<String, AttributeValue> item) {
+        try {
+            return read(item);
+        } catch (RuntimeException malformed) {
+            throw new IllegalArgumentException("not an order as the orders table holds them (" + malformed + "): "
+                    + item.keySet(), malformed);
+        }
+    }
+
+    private static Order read(Map<String, AttributeValue> item) {
         List<OrderLine> lines = item.get(LINES).l().stream()
                 .map(AttributeValue::m)
                 .map(line -> new OrderLine(line.get("sku").s(), Integer.parseInt(line.get("quantity").n()),

@@ -54,10 +54,4 @@ public interface OrderStore {
 
     /** Marks an order the worker never decided as FAILED with {@code reason}; false if it was decided meanwhile. */
     boolean fail(String orderId, String reason, Instant now);
-
-    /**
-     * Orders decided as {@code status} on the days {@code from} to {@code to} (UTC, both included),
-     * read page by page as the stream is consumed, so any number of them fits in memory.
-     */
-    java.util.stream.Stream<Order> decidedOn(OrderStatus status, java.time.LocalDate from, java.time.LocalDate to);
 }

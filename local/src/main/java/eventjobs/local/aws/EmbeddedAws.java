@@ -14,6 +14,7 @@ import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -30,7 +31,7 @@ import java.util.Optional;
  * An AWS-compatible endpoint on loopback, for tests and the local runtime: one {@link Gateway}
  * port that routes by service to ElasticMQ (SQS, in this JVM), S3Proxy (S3, in this JVM, its
  * store wrapped to report every created object) and a {@code moto_server} child process
- * (DynamoDB, Secrets Manager). When {@code AWS_ENDPOINT_URL} is set, nothing is started and every
+ * (DynamoDB, DynamoDB Streams, Secrets Manager). When {@code AWS_ENDPOINT_URL} is set, nothing is started and every
  * client goes to that endpoint instead (LocalStack or another emulator).
  *
  * <p>Instances are thread-safe; clients they hand out are too. Whoever starts one closes it.
@@ -206,6 +207,15 @@ public final class EmbeddedAws implements AutoCloseable {
         return toEndpoint(DynamoDbClient.builder())
                 .overrideConfiguration(c -> c.addExecutionInterceptor(counter))
                 .build();
+    }
+
+    /**
+     * A DynamoDB Streams client. It signs as {@code dynamodb} and names its operations with the
+     * {@code DynamoDBStreams_20120810} target, so the gateway sends it to moto with DynamoDB's
+     * requests, and moto serves it from the same tables.
+     */
+    public DynamoDbStreamsClient dynamoDbStreams() {
+        return toEndpoint(DynamoDbStreamsClient.builder()).build();
     }
 
     /** A client builder pointed at this endpoint, with the dummy credentials emulators accept. */

@@ -11,8 +11,14 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * A {@code moto_server} child process on a free loopback port (DynamoDB and Secrets Manager;
- * moto serves every service on one port). Its log is a temporary file, removed when it stops. Thread-safe.
+ * A {@code moto_server} child process on a free loopback port (DynamoDB, DynamoDB Streams and
+ * Secrets Manager; moto serves every service on one port). Its log is a temporary file, removed
+ * when it stops. Thread-safe.
+ *
+ * <p>moto starts with {@code sitecustomize.py} of this package on its {@code PYTHONPATH}: moto's
+ * TransactWriteItems deep-copies every table it names before writing (seconds per transaction at
+ * 100,000 items), and that file makes it back up only the items it touches, restoring the same
+ * state when a transaction is cancelled.
  */
 public final class MotoServer implements AutoCloseable {
 
@@ -21,11 +27,25 @@ public final class MotoServer implements AutoCloseable {
     private final Process process;
     private final URI endpoint;
     private final Path log;
+    private final Path patches;
 
-    private MotoServer(Process process, URI endpoint, Path log) {
+    private MotoServer(Process process, URI endpoint, Path log, Path patches) {
         this.process = process;
         this.endpoint = endpoint;
         this.log = log;
+        this.patches = patches;
+    }
+
+    /** A temporary folder holding sitecustomize.py, for moto's PYTHONPATH. */
+    private static Path patches() throws IOException {
+        Path folder = Files.createTempDirectory("moto-patches-");
+        try (var in = MotoServer.class.getResourceAsStream("moto/sitecustomize.py")) {
+            if (in == null) {
+                throw new IOException("sitecustomize.py is missing from the local runtime's jar");
+            }
+            Files.copy(in, folder.resolve("sitecustomize.py"));
+        }
+        return folder;
     }
 
     /**
@@ -37,19 +57,27 @@ public final class MotoServer implements AutoCloseable {
         int port = EmbeddedAws.freePort();
         Path log;
         Process process;
+        Path patches;
         try {
             log = Files.createTempFile("moto-server-", ".log");
+            patches = patches();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot prepare moto_server's files in the temporary folder", e);
+        }
+        try {
             ProcessBuilder builder = new ProcessBuilder("moto_server", "-H", "127.0.0.1", "-p", Integer.toString(port))
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile());
             // the account every local ARN uses, as LocalStack's
             builder.environment().put("MOTO_ACCOUNT_ID", EmbeddedAws.ACCOUNT_ID);
+            builder.environment().merge("PYTHONPATH", patches.toString(),
+                    (theirs, ours) -> ours + java.io.File.pathSeparator + theirs);
             process = builder.start();
         } catch (IOException e) {
             throw new IllegalStateException("moto_server is not installed or not on PATH; install it with"
                     + " pip install 'moto[server]' (it serves DynamoDB and Secrets Manager locally)");
         }
-        MotoServer moto = new MotoServer(process, URI.create("http://127.0.0.1:" + port), log);
+        MotoServer moto = new MotoServer(process, URI.create("http://127.0.0.1:" + port), log, patches);
         moto.awaitReady();
         return moto;
     }
@@ -93,6 +121,11 @@ public final class MotoServer implements AutoCloseable {
         stop();
         try {
             Files.deleteIfExists(log);
+            try (var files = Files.walk(patches)) {
+                for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(file);
+                }
+            }
         } catch (IOException ignored) {
             // a temporary file; the system cleans up what is left
         }

@@ -25,7 +25,8 @@ import java.util.stream.Stream;
  * The "Try:" lines of the start banner, all derived from the template: a request for each of its
  * routes (with the body of a matching sample event in {@code events/} next to the template, if
  * there is one), a message for each queue a function reads, an object for each bucket
- * notification. Nothing for a trigger the template does not have.
+ * notification, an item for each streamed table a function reads. Nothing for a trigger the
+ * template does not have.
  */
 final class TryIt {
 
@@ -50,6 +51,7 @@ final class TryIt {
                             .forEach(q -> lines.add("aws --endpoint-url " + endpoint + " sqs send-message --queue-url "
                                     + template.queueUrl(q.logicalId()) + " --message-body '{}'"));
                     case "S3" -> lines.add(upload(properties, endpoint));
+                    case "DynamoDB" -> lines.add(putItem(template, properties, endpoint));
                     default -> { }
                 }
             }
@@ -71,6 +73,21 @@ final class TryIt {
         String body = sampleBody(samples, method, path).orElse("{}");
         return "curl -s -X " + method + " " + url + " -H 'content-type: application/json' -d '"
                 + body.replace("'", "'\\''") + "'";
+    }
+
+    /** An item put in a streamed table, its keys filled with "example" (numbers with 1): its stream record reaches the function. */
+    private static String putItem(SamTemplate template, EventProperties mapping, URI endpoint) {
+        Specs.Table table = template.tables().stream().filter(t -> t.logicalId().equals(mapping.streamTable("Stream")))
+                .findFirst().orElseThrow();
+        List<String> keys = new ArrayList<>();
+        for (var key : table.keySchema()) {
+            String name = String.valueOf(key.get("AttributeName"));
+            String type = table.attributeDefinitions().stream().filter(a -> name.equals(String.valueOf(a.get("AttributeName"))))
+                    .map(a -> String.valueOf(a.get("AttributeType"))).findFirst().orElse("S");
+            keys.add("\"" + name + "\":{\"" + type + "\":\"" + (type.equals("N") ? "1" : "example") + "\"}");
+        }
+        return "aws --endpoint-url " + endpoint + " dynamodb put-item --table-name " + table.name() + " --item '{"
+                + String.join(",", keys) + "}'";
     }
 
     private static String upload(EventProperties notification, URI endpoint) {

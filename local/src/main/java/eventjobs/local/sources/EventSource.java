@@ -14,7 +14,7 @@ import java.util.function.Function;
 
 /**
  * Something that drives the template's functions the way an AWS trigger does: SQS mappings,
- * S3 notifications, API routes. One source runs every event of its {@link Kind} (one HTTP
+ * S3 notifications, API routes, schedules, DynamoDB stream mappings. One source runs every event of its {@link Kind} (one HTTP
  * server for all routes, one notification consumer for all buckets). It is created stopped,
  * {@link #start() started} once and {@link #close() closed} once; what goes wrong while it runs
  * (a poller error, an undeliverable record) goes to the {@link InvocationLog} as a problem, never

@@ -23,7 +23,8 @@ public final class EventSources {
             "HttpApi", HttpApiServer.KIND,
             "Api", HttpApiServer.KIND,
             "Schedule", ScheduleSource.KIND,
-            "ScheduleV2", ScheduleSource.KIND);
+            "ScheduleV2", ScheduleSource.KIND,
+            "DynamoDB", DynamoDbStreamSource.KIND);
 
     private EventSources() {}
 

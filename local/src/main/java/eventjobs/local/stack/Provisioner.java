@@ -32,7 +32,8 @@ import java.util.Optional;
 /**
  * Creates a template's queues, tables, buckets and secrets on an endpoint. Running it again is
  * harmless: existing queues get their attributes set again, existing tables, buckets and secrets
- * are left as they are (a secret keeps its value).
+ * are left as they are (a secret keeps its value), except that a table the template streams gets
+ * its stream if it has none.
  */
 public final class Provisioner {
 
@@ -145,10 +146,23 @@ public final class Provisioner {
             });
             dynamo.waiter().waitUntilTableExists(r -> r.tableName(table.name()));
         } catch (ResourceInUseException exists) {
+            table.streamViewType().ifPresent(view -> enableStream(table, view));
             return;
         }
         table.ttlAttribute().ifPresent(attribute -> dynamo.updateTimeToLive(r -> r.tableName(table.name())
                 .timeToLiveSpecification(t -> t.attributeName(attribute).enabled(true))));
+    }
+
+    /**
+     * A table made before the template gave it a stream (by an earlier run, on an endpoint that
+     * keeps tables) gets it now: the event sources reading it need one.
+     */
+    private void enableStream(Specs.Table table, String view) {
+        StreamSpecification current = dynamo.describeTable(r -> r.tableName(table.name())).table().streamSpecification();
+        if (current == null || !Boolean.TRUE.equals(current.streamEnabled())) {
+            dynamo.updateTable(r -> r.tableName(table.name())
+                    .streamSpecification(s -> s.streamEnabled(true).streamViewType(view)));
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -1,8 +1,8 @@
 package eventjobs.local.stack;
 
+import eventjobs.local.aws.DynamoJson;
 import eventjobs.local.template.SamTemplate;
 import eventjobs.local.template.Specs;
-import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -50,7 +50,7 @@ public final class StateSnapshot {
             for (Specs.Table table : template.tables()) {
                 try (BufferedWriter out = Files.newBufferedWriter(directory.resolve("dynamodb").resolve(table.name() + ".jsonl"))) {
                     for (Map<String, AttributeValue> item : dynamo.scanPaginator(r -> r.tableName(table.name())).items()) {
-                        out.write(JSON.writeValueAsString(toJson(item)));
+                        out.write(JSON.writeValueAsString(DynamoJson.toJson(item)));
                         out.newLine();
                     }
                 }
@@ -94,7 +94,7 @@ public final class StateSnapshot {
                 Path file = directory.resolve("dynamodb").resolve(table.name() + ".jsonl");
                 if (Files.exists(file)) {
                     for (String line : Files.readAllLines(file)) {
-                        dynamo.putItem(r -> r.tableName(table.name()).item(fromJson(JSON.readTree(line))));
+                        dynamo.putItem(r -> r.tableName(table.name()).item(DynamoJson.fromJson(JSON.readTree(line))));
                     }
                 }
             }
@@ -159,59 +159,5 @@ public final class StateSnapshot {
             handle = got.getFirst().receiptHandle();
         }
         return Optional.ofNullable(handle);
-    }
-
-    static ObjectNode toJson(Map<String, AttributeValue> item) {
-        ObjectNode node = JSON.createObjectNode();
-        item.forEach((name, value) -> node.set(name, toJson(value)));
-        return node;
-    }
-
-    private static JsonNode toJson(AttributeValue value) {
-        ObjectNode node = JSON.createObjectNode();
-        switch (value.type()) {
-            case S -> node.put("S", value.s());
-            case N -> node.put("N", value.n());
-            case B -> node.put("B", value.b().asByteArray());
-            case BOOL -> node.put("BOOL", value.bool());
-            case NUL -> node.put("NULL", true);
-            case SS -> value.ss().forEach(node.putArray("SS")::add);
-            case NS -> value.ns().forEach(node.putArray("NS")::add);
-            case BS -> value.bs().forEach(b -> node.withArray("BS").add(b.asByteArray()));
-            case L -> value.l().forEach(v -> node.withArray("L").add(toJson(v)));
-            case M -> node.set("M", toJson(value.m()));
-            default -> throw new IllegalArgumentException("unknown DynamoDB type " + value.type());
-        }
-        return node;
-    }
-
-    static Map<String, AttributeValue> fromJson(JsonNode item) {
-        Map<String, AttributeValue> values = new LinkedHashMap<>();
-        item.properties().forEach(e -> values.put(e.getKey(), attribute(e.getValue())));
-        return values;
-    }
-
-    private static AttributeValue attribute(JsonNode node) {
-        var field = node.properties().iterator().next();
-        JsonNode v = field.getValue();
-        return switch (field.getKey()) {
-            case "S" -> AttributeValue.fromS(v.asString());
-            case "N" -> AttributeValue.fromN(v.asString());
-            case "B" -> AttributeValue.fromB(SdkBytes.fromByteArray(v.binaryValue()));
-            case "BOOL" -> AttributeValue.fromBool(v.asBoolean());
-            case "NULL" -> AttributeValue.fromNul(true);
-            case "SS" -> AttributeValue.fromSs(strings(v));
-            case "NS" -> AttributeValue.fromNs(strings(v));
-            case "BS" -> AttributeValue.fromBs(v.valueStream().map(b -> SdkBytes.fromByteArray(b.binaryValue())).toList());
-            case "L" -> AttributeValue.fromL(v.valueStream().map(StateSnapshot::attribute).toList());
-            case "M" -> AttributeValue.fromM(fromJson(v));
-            default -> throw new IllegalArgumentException("unknown DynamoDB type " + field.getKey());
-        };
-    }
-
-    private static List<String> strings(JsonNode array) {
-        List<String> values = new ArrayList<>();
-        array.forEach(v -> values.add(v.asString()));
-        return values;
     }
 }

@@ -116,6 +116,22 @@ public final class EventProperties {
                 .orElseThrow(() -> error(property, "must be a !Ref to a AWS::S3::Bucket in this template, was " + name));
     }
 
+    /**
+     * The logical id of the table whose stream the property is ({@code !GetAtt Table.StreamArn}).
+     *
+     * @throws TemplateException when it names no table of the template, or a table without a StreamSpecification
+     */
+    public String streamTable(String property) {
+        String arn = String.valueOf(properties.get(property));
+        Specs.Table table = template.tables().stream().filter(t -> t.templateStreamArn().equals(arn)).findFirst()
+                .orElseThrow(() -> error(property, "must be the StreamArn of a AWS::DynamoDB::Table in this template"
+                        + " (!GetAtt Table.StreamArn), was " + arn));
+        if (table.streamViewType().isEmpty()) {
+            throw error(property, "names " + table.logicalId() + ", which has no StreamSpecification, so it has no stream");
+        }
+        return table.logicalId();
+    }
+
     /** The BinaryMediaTypes of the REST API that an Api event's {@code RestApiId} names, or of SAM's implicit one. */
     public List<String> restApiBinaryMediaTypes() {
         return template.binaryMediaTypes(Optional.ofNullable(properties.get("RestApiId")).map(String::valueOf),

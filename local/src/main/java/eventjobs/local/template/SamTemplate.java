@@ -457,8 +457,7 @@ public final class SamTemplate {
                 case "AWS::SQS::Queue.QueueName" -> queueName(logicalId);
                 case "AWS::SQS::Queue.QueueUrl" -> ref(logicalId);
                 case "AWS::DynamoDB::Table.Arn" -> "arn:aws:dynamodb:" + REGION + ":" + ACCOUNT + ":table/" + tableName(logicalId);
-                case "AWS::DynamoDB::Table.StreamArn" -> "arn:aws:dynamodb:" + REGION + ":" + ACCOUNT + ":table/"
-                        + tableName(logicalId) + "/stream/local";
+                case "AWS::DynamoDB::Table.StreamArn" -> Specs.Table.templateStreamArn(tableName(logicalId));
                 case "AWS::S3::Bucket.Arn" -> "arn:aws:s3:::" + bucketName(logicalId);
                 case "AWS::S3::Bucket.DomainName", "AWS::S3::Bucket.RegionalDomainName" -> bucketName(logicalId) + ".s3.localhost";
                 case "AWS::Serverless::Function.Arn" -> "arn:aws:lambda:" + REGION + ":" + ACCOUNT + ":function:" + functionName(logicalId);

@@ -28,7 +28,20 @@ public final class Specs {
     /** A DynamoDB table, described in CloudFormation's own property shapes. */
     public record Table(String logicalId, String name, List<Map<String, Object>> attributeDefinitions,
                         List<Map<String, Object>> keySchema, List<Map<String, Object>> globalSecondaryIndexes,
-                        Optional<String> ttlAttribute, Optional<String> streamViewType) {}
+                        Optional<String> ttlAttribute, Optional<String> streamViewType) {
+
+        /**
+         * What {@code !GetAtt Table.StreamArn} gives in the template. The endpoint names the stream
+         * itself (its ARN ends with the time it was enabled): event sources ask it with DescribeTable.
+         */
+        public String templateStreamArn() {
+            return templateStreamArn(name);
+        }
+
+        static String templateStreamArn(String tableName) {
+            return "arn:aws:dynamodb:" + SamTemplate.REGION + ":" + SamTemplate.ACCOUNT + ":table/" + tableName + "/stream/local";
+        }
+    }
 
     public record Bucket(String logicalId, String name) {}
 

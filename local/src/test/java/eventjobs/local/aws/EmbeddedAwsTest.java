@@ -3,6 +3,17 @@ package eventjobs.local.aws;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.Record;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.dynamodb.model.ShardIteratorType;
+import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
+import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
@@ -12,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class EmbeddedAwsTest {
 
@@ -122,5 +134,60 @@ class EmbeddedAwsTest {
             System.err.println(String.join(" ", command) + ":\n" + output);
         }
         return exit;
+    }
+    @Test
+    void dynamoDbStreams_shouldBeServedByMoto_throughTheOneEndpoint() {
+        try (DynamoDbClient dynamo = aws.dynamoDb(); DynamoDbStreamsClient streams = aws.dynamoDbStreams()) {
+            String arn = streamedTable(dynamo, "streamed");
+            dynamo.putItem(r -> r.tableName("streamed").item(Map.of("id", AttributeValue.fromS("a"), "n", AttributeValue.fromN("1"))));
+            dynamo.updateItem(r -> r.tableName("streamed").key(Map.of("id", AttributeValue.fromS("a")))
+                    .updateExpression("SET n = :two").expressionAttributeValues(Map.of(":two", AttributeValue.fromN("2"))));
+
+            String shard = streams.describeStream(r -> r.streamArn(arn)).streamDescription().shards().getFirst().shardId();
+            String iterator = streams.getShardIterator(r -> r.streamArn(arn).shardId(shard)
+                    .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
+            List<Record> records = streams.getRecords(r -> r.shardIterator(iterator)).records();
+
+            assertThat(records).extracting(record -> record.eventNameAsString()).containsExactly("INSERT", "MODIFY");
+            assertThat(records.get(1).dynamodb().oldImage().get("n").n()).isEqualTo("1");
+            assertThat(records.get(1).dynamodb().newImage().get("n").n()).isEqualTo("2");
+            assertThat(new java.math.BigInteger(records.get(1).dynamodb().sequenceNumber()))
+                    .isGreaterThan(new java.math.BigInteger(records.get(0).dynamodb().sequenceNumber()));
+        }
+    }
+
+    @Test
+    void cancelledTransaction_shouldLeaveItemsAndStreamAsTheyWere() {
+        try (DynamoDbClient dynamo = aws.dynamoDb(); DynamoDbStreamsClient streams = aws.dynamoDbStreams()) {
+            String arn = streamedTable(dynamo, "ledger");
+            dynamo.putItem(r -> r.tableName("ledger").item(Map.of("id", AttributeValue.fromS("total"), "n", AttributeValue.fromN("10"))));
+            dynamo.putItem(r -> r.tableName("ledger").item(Map.of("id", AttributeValue.fromS("marker"))));
+
+            // the update and the put apply in moto before the third action's condition fails
+            assertThatThrownBy(() -> dynamo.transactWriteItems(r -> r.transactItems(
+                    TransactWriteItem.builder().update(u -> u.tableName("ledger").key(Map.of("id", AttributeValue.fromS("total")))
+                            .updateExpression("ADD n :five").expressionAttributeValues(Map.of(":five", AttributeValue.fromN("5")))).build(),
+                    TransactWriteItem.builder().put(p -> p.tableName("ledger").item(Map.of("id", AttributeValue.fromS("new")))).build(),
+                    TransactWriteItem.builder().put(p -> p.tableName("ledger").item(Map.of("id", AttributeValue.fromS("marker")))
+                            .conditionExpression("attribute_not_exists(id)")).build())))
+                    .isInstanceOf(TransactionCanceledException.class);
+
+            assertThat(dynamo.getItem(r -> r.tableName("ledger").key(Map.of("id", AttributeValue.fromS("total")))).item().get("n").n())
+                    .isEqualTo("10");
+            assertThat(dynamo.getItem(r -> r.tableName("ledger").key(Map.of("id", AttributeValue.fromS("new")))).hasItem()).isFalse();
+            String shard = streams.describeStream(r -> r.streamArn(arn)).streamDescription().shards().getFirst().shardId();
+            String iterator = streams.getShardIterator(r -> r.streamArn(arn).shardId(shard)
+                    .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
+            assertThat(streams.getRecords(r -> r.shardIterator(iterator)).records()).hasSize(2);
+        }
+    }
+
+    /** A table with a NEW_AND_OLD_IMAGES stream; returns the stream's ARN. */
+    private static String streamedTable(DynamoDbClient dynamo, String name) {
+        dynamo.createTable(r -> r.tableName(name).billingMode(BillingMode.PAY_PER_REQUEST)
+                .attributeDefinitions(a -> a.attributeName("id").attributeType(ScalarAttributeType.S))
+                .keySchema(k -> k.attributeName("id").keyType(KeyType.HASH))
+                .streamSpecification(s -> s.streamEnabled(true).streamViewType(StreamViewType.NEW_AND_OLD_IMAGES)));
+        return dynamo.describeTable(r -> r.tableName(name)).table().latestStreamArn();
     }
 }

@@ -70,6 +70,25 @@ class TryItTest {
     }
 
     @Test
+    void lines_shouldSuggestAnItem_forATableWhoseStreamAFunctionReads() throws IOException {
+        SamTemplate template = template("""
+                Changes:
+                  Type: AWS::DynamoDB::Table
+                  Properties:
+                    AttributeDefinitions: [ { AttributeName: id, AttributeType: S }, { AttributeName: at, AttributeType: N } ]
+                    KeySchema: [ { AttributeName: id, KeyType: HASH }, { AttributeName: at, KeyType: RANGE } ]
+                    StreamSpecification: { StreamViewType: NEW_IMAGE }
+                Reader:
+                %s    Events:
+                        S: { Type: DynamoDB, Properties: { Stream: !GetAtt Changes.StreamArn, StartingPosition: LATEST } }
+                """.formatted(FUNCTION));
+
+        assertThat(TryIt.lines(template, ENDPOINT, OptionalInt.empty())).containsExactly(
+                "aws --endpoint-url http://localhost:4566 dynamodb put-item --table-name st-Changes"
+                        + " --item '{\"id\":{\"S\":\"example\"},\"at\":{\"N\":\"1\"}}'");
+    }
+
+    @Test
     void lines_shouldSuggestNothing_whenTheTemplateHasNoTriggersNorQueues() throws IOException {
         SamTemplate template = template("Plain:\n" + FUNCTION);
 

@@ -51,13 +51,20 @@ class SamTemplateTest {
 
         assertThat(template.queues()).extracting(Specs.Queue::name)
                 .containsExactly("eventjobs-OrdersQueue", "eventjobs-OrdersDLQ", "eventjobs-PaymentsQueue", "eventjobs-PaymentsDLQ",
-                        "eventjobs-UploadsDLQ", "eventjobs-JobsDLQ", "eventjobs-SweeperDLQ");
+                        "eventjobs-UploadsDLQ", "eventjobs-JobsDLQ", "eventjobs-SweeperDLQ", "eventjobs-TotalsDLQ");
         assertThat(template.secrets()).singleElement().satisfies(secret -> {
             assertThat(secret.name()).isEqualTo("eventjobs/payments/webhook");
             assertThat(secret.generate()).containsEntry("PasswordLength", 48L).containsEntry("ExcludePunctuation", true);
         });
         assertThat(template.function("PaymentsWebhookFunction").orElseThrow().environment())
                 .containsEntry("PAYMENTS_WEBHOOK_SECRET", "arn:aws:secretsmanager:us-east-1:000000000000:secret:eventjobs/payments/webhook");
+        assertThat(template.tables()).filteredOn(t -> t.logicalId().equals("OrdersTable")).singleElement()
+                .satisfies(orders -> assertThat(orders.streamViewType()).contains("NEW_AND_OLD_IMAGES"));
+        assertThat(template.function("TotalsFunction").orElseThrow().events()).singleElement().satisfies(stream -> {
+            assertThat(stream.type()).isEqualTo("DynamoDB");
+            assertThat(stream.properties()).containsEntry("Stream",
+                    "arn:aws:dynamodb:us-east-1:000000000000:table/eventjobs-OrdersTable/stream/local");
+        });
         assertThat(template.function("ReportsApiFunction").orElseThrow().environment())
                 .containsEntry("REPORT_WORKER_FUNCTION", "arn:aws:lambda:us-east-1:000000000000:function:eventjobs-ReportWorkerFunction:live");
         assertThat(template.buckets()).extracting(Specs.Bucket::name)
@@ -71,13 +78,14 @@ class SamTemplateTest {
         assertThat(template.queues().getFirst().attributes()).containsEntry("VisibilityTimeout", "180")
                 .containsEntry("RedrivePolicy", "{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:000000000000:eventjobs-OrdersDLQ\",\"maxReceiveCount\":5}");
         assertThat(template.tables()).extracting(Specs.Table::name)
-                .containsExactly("eventjobs-OrdersTable", "eventjobs-IdempotencyTable", "eventjobs-JobsTable");
+                .containsExactly("eventjobs-OrdersTable", "eventjobs-IdempotencyTable", "eventjobs-JobsTable",
+                        "eventjobs-DailyTotalsTable");
         assertThat(template.tables().get(1).ttlAttribute()).contains("expiresAt");
         assertThat(template.tables().getFirst().globalSecondaryIndexes()).extracting(index -> index.get("IndexName"))
                 .containsExactly("ByStatusDecidedAt", "ByStatusPendingSince");
         assertThat(template.notEmulated().lines()).anyMatch(line -> line.startsWith("Policies of ImportFunction, OrderWorkerFunction, OrdersApiFunction"))
                 .anyMatch(line -> line.equals("LifecycleConfiguration of ResultsBucket, UploadsBucket: no local effect"))
-                .anyMatch(line -> line.equals("PointInTimeRecoverySpecification of IdempotencyTable, JobsTable, OrdersTable: no local effect"))
+                .anyMatch(line -> line.equals("PointInTimeRecoverySpecification of DailyTotalsTable, IdempotencyTable, JobsTable, OrdersTable: no local effect"))
                 .anyMatch(line -> line.startsWith("OrdersDLQNotEmptyAlarm (AWS::CloudWatch::Alarm)"))
                 .anyMatch(line -> line.startsWith("OrdersApi: authorization is not enforced locally"));
     }

@@ -1,27 +1,21 @@
 package eventjobs.reports.worker;
 
 import eventjobs.core.JobFailure;
-import eventjobs.orders.Order;
-import eventjobs.orders.OrderLine;
-import eventjobs.orders.OrderStatus;
-import eventjobs.orders.OrderStore;
+import eventjobs.reports.DailyTotals;
+import eventjobs.reports.DayTotal;
 import eventjobs.reports.JobStatus;
 import eventjobs.reports.JobStore;
 import eventjobs.reports.ReportRequest;
 
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.util.Map;
+import java.util.List;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
- * Builds a sales report: the confirmed orders of the requested days (read page by page through
- * the orders table's status/decidedAt index), totalled per day and currency (orders, items,
- * revenue), written as CSV. Memory grows with days × currencies, never with orders.
+ * Builds a sales report: the totals of confirmed orders per day and currency (orders, items,
+ * revenue) of the requested days, as TotalsFunction keeps them in the daily totals table, written
+ * as CSV. It reads one short partition per month of the range, whatever the number of orders.
  */
 public final class BuildReport {
 
@@ -32,27 +26,13 @@ public final class BuildReport {
 
     static final String HEADER = "day,currency,orders,items,revenue\n";
 
-    private record Day(LocalDate day, String currency) implements Comparable<Day> {
-        @Override
-        public int compareTo(Day other) {
-            int byDay = day.compareTo(other.day);
-            return byDay != 0 ? byDay : currency.compareTo(other.currency);
-        }
-    }
-
-    private static final class Totals {
-        long orders;
-        long items;
-        BigDecimal revenue = BigDecimal.ZERO;
-    }
-
-    private final OrderStore orders;
+    private final DailyTotals totals;
     private final JobStore jobs;
     private final ReportSink sink;
     private final Clock clock;
 
-    public BuildReport(OrderStore orders, JobStore jobs, ReportSink sink, Clock clock) {
-        this.orders = orders;
+    public BuildReport(DailyTotals totals, JobStore jobs, ReportSink sink, Clock clock) {
+        this.totals = totals;
         this.jobs = jobs;
         this.sink = sink;
         this.clock = clock;
@@ -70,26 +50,18 @@ public final class BuildReport {
             }
             return Optional.empty();
         }
-        Map<Day, Totals> totals = new TreeMap<>();
-        try (var decided = orders.decidedOn(OrderStatus.CONFIRMED, request.from(), request.to())) {
-            decided.filter(order -> request.currency().map(order.currency()::equals).orElse(true))
-                    .forEach(order -> add(totals, order));
-        }
-        StringBuilder csv = new StringBuilder(HEADER);
-        totals.forEach((day, sum) -> csv.append(day.day()).append(',').append(day.currency()).append(',')
-                .append(sum.orders).append(',').append(sum.items).append(',').append(sum.revenue.toPlainString()).append('\n'));
+        List<DayTotal> days = totals.between(request.from(), request.to(), request.currency());
         String key = "reports/" + request.jobId() + ".csv";
-        sink.put(key, csv.toString().getBytes(StandardCharsets.UTF_8));
-        jobs.done(request.jobId(), key, totals.size(), clock.instant());
+        sink.put(key, csv(days));
+        jobs.done(request.jobId(), key, days.size(), clock.instant());
         return Optional.of(key);
     }
 
-    private static void add(Map<Day, Totals> totals, Order order) {
-        LocalDate day = order.decidedAt().orElseThrow().atZone(ZoneOffset.UTC).toLocalDate();
-        Totals sum = totals.computeIfAbsent(new Day(day, order.currency().getCurrencyCode()), d -> new Totals());
-        sum.orders++;
-        sum.items += order.lines().stream().mapToLong(OrderLine::quantity).sum();
-        sum.revenue = sum.revenue.add(order.total().orElseGet(() -> order.lines().stream()
-                .map(OrderLine::amount).reduce(BigDecimal.ZERO, BigDecimal::add)));
+    /** The report's CSV: a header, then one line per day and currency, in that order. */
+    public static byte[] csv(List<DayTotal> days) {
+        StringBuilder csv = new StringBuilder(HEADER);
+        days.forEach(day -> csv.append(day.day()).append(',').append(day.currency().getCurrencyCode()).append(',')
+                .append(day.orders()).append(',').append(day.items()).append(',').append(day.revenue().toPlainString()).append('\n'));
+        return csv.toString().getBytes(StandardCharsets.UTF_8);
     }
 }

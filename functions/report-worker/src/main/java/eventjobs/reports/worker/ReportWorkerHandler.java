@@ -9,7 +9,7 @@ import eventjobs.core.aws.AwsClients;
 import eventjobs.core.events.EventCodec;
 import eventjobs.core.idempotency.DynamoDbIdempotencyStore;
 import eventjobs.core.idempotency.Idempotency;
-import eventjobs.orders.DynamoDbOrderStore;
+import eventjobs.reports.DynamoDbDailyTotals;
 import eventjobs.reports.DynamoDbJobStore;
 import eventjobs.reports.JobStatus;
 import eventjobs.reports.JobStore;
@@ -32,7 +32,7 @@ import java.util.Optional;
  * once per job (async invokes can arrive twice), marks the job DONE with its key, or FAILED with
  * a reason a person can act on. An event that can never be a report request is parked on
  * JobsDLQ with its reason, without retries; other failures mark the job FAILED and are thrown,
- * so Lambda retries them (a later success marks it DONE). Environment: {@code ORDERS_TABLE},
+ * so Lambda retries them (a later success marks it DONE). Environment: {@code DAILY_TOTALS_TABLE},
  * {@code JOBS_TABLE}, {@code IDEMPOTENCY_TABLE}, {@code RESULTS_BUCKET}, {@code FAILURES_QUEUE_URL}.
  */
 public class ReportWorkerHandler implements RequestStreamHandler {
@@ -49,7 +49,7 @@ public class ReportWorkerHandler implements RequestStreamHandler {
         Env env = Env.fromSystem();
         AwsClients aws = AwsClients.fromEnvironment();
         Clock clock = Clock.systemUTC();
-        // one DynamoDB client for the three tables: each client costs cold-start time
+        // one DynamoDB client for the tables: each client costs cold-start time
         DynamoDbClient dynamo = aws.dynamoDb();
         S3Client s3 = aws.s3();
         String bucket = env.require("RESULTS_BUCKET");
@@ -57,7 +57,8 @@ public class ReportWorkerHandler implements RequestStreamHandler {
         BuildReport.ReportSink sink = (key, csv) -> s3.putObject(r -> r.bucket(bucket).key(key)
                 .contentType("text/csv; charset=utf-8"), RequestBody.fromBytes(csv));
         this(new AsyncJob(new SqsFailureQueue(aws.sqs(), env.require("FAILURES_QUEUE_URL")), clock), new EventCodec(),
-                new BuildReport(new DynamoDbOrderStore(dynamo, env.require("ORDERS_TABLE")), jobs, sink, clock), jobs,
+                new BuildReport(new DynamoDbDailyTotals(dynamo, env.require("DAILY_TOTALS_TABLE"), env.require("IDEMPOTENCY_TABLE")),
+                        jobs, sink, clock), jobs,
                 new Idempotency(new DynamoDbIdempotencyStore(dynamo, env.require("IDEMPOTENCY_TABLE")), clock,
                         Duration.ofDays(7)),
                 clock);

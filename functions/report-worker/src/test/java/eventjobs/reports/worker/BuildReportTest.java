@@ -1,11 +1,9 @@
 package eventjobs.reports.worker;
 
 import eventjobs.core.JobFailure;
-import eventjobs.orders.Order;
-import eventjobs.orders.OrderLine;
-import eventjobs.orders.OrderPlaced;
-import eventjobs.orders.OrderStatus;
-import eventjobs.orders.OrderStore;
+import eventjobs.reports.Confirmation;
+import eventjobs.reports.DailyTotals;
+import eventjobs.reports.DayTotal;
 import eventjobs.reports.Job;
 import eventjobs.reports.JobStatus;
 import eventjobs.reports.JobStore;
@@ -24,57 +22,30 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The report's arithmetic and job moves, with in-memory stores. */
+/** The report's CSV and job moves, with in-memory stores. */
 class BuildReportTest {
 
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-27T12:00:00Z"), ZoneOffset.UTC);
 
-    private final List<Order> orders = new ArrayList<>();
+    private final List<DayTotal> kept = new ArrayList<>();
     private final Map<String, JobStatus> statuses = new HashMap<>();
     private final Map<String, String> written = new HashMap<>();
 
-    private final OrderStore orderStore = new OrderStore() {
+    /** Daily totals as TotalsFunction keeps them, by day and then currency. */
+    private final DailyTotals totals = new DailyTotals() {
         @Override
-        public Acceptance accept(OrderPlaced order, String requestHash, Instant now) {
-            throw new AssertionError("a report never writes orders");
+        public Added add(List<Confirmation> confirmations, Instant now) {
+            throw new AssertionError("a report never writes totals");
         }
 
         @Override
-        public Decision decide(OrderPlaced order, OrderStatus decision, BigDecimal total, Optional<String> reason, Instant now) {
-            throw new AssertionError("a report never writes orders");
-        }
-
-        @Override
-        public Optional<Order> find(String orderId) {
-            return Optional.empty();
-        }
-
-        @Override
-        public Stream<Undecided> undecidedSince(Instant before) {
-            throw new AssertionError("a report never sweeps orders");
-        }
-
-        @Override
-        public boolean resent(String orderId, Instant now) {
-            throw new AssertionError("a report never writes orders");
-        }
-
-        @Override
-        public boolean fail(String orderId, String reason, Instant now) {
-            throw new AssertionError("a report never writes orders");
-        }
-
-        @Override
-        public Stream<Order> decidedOn(OrderStatus status, LocalDate from, LocalDate to) {
-            return orders.stream().filter(o -> o.status() == status).filter(o -> {
-                LocalDate day = o.decidedAt().orElseThrow().atZone(ZoneOffset.UTC).toLocalDate();
-                return !day.isBefore(from) && !day.isAfter(to);
-            });
+        public List<DayTotal> between(LocalDate from, LocalDate to, Optional<Currency> currency) {
+            return kept.stream().filter(t -> !t.day().isBefore(from) && !t.day().isAfter(to))
+                    .filter(t -> currency.map(t.currency()::equals).orElse(true)).toList();
         }
     };
 
@@ -91,7 +62,7 @@ class BuildReportTest {
         }
 
         @Override
-        public Stream<Job> overdue(Instant now) {
+        public java.util.stream.Stream<Job> overdue(Instant now) {
             throw new AssertionError("the worker never sweeps jobs");
         }
 
@@ -122,25 +93,22 @@ class BuildReportTest {
         }
     };
 
-    private void order(String decidedAt, String currency, OrderStatus status, int quantity, String unitPrice) {
-        orders.add(new Order("o-" + orders.size(), status, "c", Currency.getInstance(currency),
-                List.of(new OrderLine("S", quantity, new BigDecimal(unitPrice))),
-                Optional.of(new BigDecimal(unitPrice).multiply(BigDecimal.valueOf(quantity))), Optional.empty(),
-                Optional.empty(), Optional.of(Instant.parse(decidedAt))));
+    private void total(String day, String currency, long orders, long items, String revenue) {
+        kept.add(new DayTotal(LocalDate.parse(day), Currency.getInstance(currency), orders, items, new BigDecimal(revenue)));
     }
 
     private BuildReport build() {
-        return new BuildReport(orderStore, jobs, (key, csv) -> written.put(key, new String(csv, StandardCharsets.UTF_8)), CLOCK);
+        return new BuildReport(totals, jobs, (key, csv) -> written.put(key, new String(csv, StandardCharsets.UTF_8)), CLOCK);
     }
 
     @Test
-    void apply_shouldTotalConfirmedOrdersPerDayAndCurrency_withinTheRange() {
-        order("2026-11-01T00:00:00Z", "EUR", OrderStatus.CONFIRMED, 2, "10.00");
-        order("2026-11-01T23:59:59.999Z", "EUR", OrderStatus.CONFIRMED, 1, "0.50");
-        order("2026-11-01T12:00:00Z", "USD", OrderStatus.CONFIRMED, 3, "1.00");
-        order("2026-11-02T08:00:00Z", "EUR", OrderStatus.CONFIRMED, 1, "5.00");
-        order("2026-11-02T09:00:00Z", "EUR", OrderStatus.REJECTED, 9, "99.00");
-        order("2026-11-03T00:00:00Z", "EUR", OrderStatus.CONFIRMED, 1, "7.00");
+    void apply_shouldWriteTheDailyTotalsOfTheRange_asCsv_andMarkTheJobDone() {
+        total("2026-10-31", "EUR", 9, 9, "9.00");
+        total("2026-11-01", "EUR", 2, 3, "20.50");
+        total("2026-11-01", "USD", 1, 3, "3.00");
+        total("2026-11-02", "EUR", 1, 1, "5.00");
+        total("2026-11-02", "JPY", 1, 2, "3000");
+        total("2026-11-03", "EUR", 1, 1, "7.00");
         ReportRequest request = new ReportRequest("j-1", LocalDate.parse("2026-11-01"), LocalDate.parse("2026-11-02"), Optional.empty());
         jobs.create(request, "h", CLOCK.instant(), CLOCK.instant().plusSeconds(3900));
 
@@ -152,13 +120,14 @@ class BuildReportTest {
                 2026-11-01,EUR,2,3,20.50
                 2026-11-01,USD,1,3,3.00
                 2026-11-02,EUR,1,1,5.00
+                2026-11-02,JPY,1,2,3000
                 """);
         assertThat(statuses.get("j-1")).isEqualTo(JobStatus.DONE);
     }
 
     @Test
     void apply_shouldKeepOneCurrency_andWriteHeaderOnlyWhenNothingMatches() {
-        order("2026-11-01T10:00:00Z", "EUR", OrderStatus.CONFIRMED, 1, "1.00");
+        total("2026-11-01", "EUR", 1, 1, "1.00");
         ReportRequest usd = new ReportRequest("j-2", LocalDate.parse("2026-11-01"), LocalDate.parse("2026-11-01"),
                 Optional.of(Currency.getInstance("USD")));
         jobs.create(usd, "h", CLOCK.instant(), CLOCK.instant().plusSeconds(3900));
