@@ -24,7 +24,9 @@ public final class EventSources {
             "Api", HttpApiServer.KIND,
             "Schedule", ScheduleSource.KIND,
             "ScheduleV2", ScheduleSource.KIND,
-            "DynamoDB", DynamoDbStreamSource.KIND);
+            "DynamoDB", DynamoDbStreamSource.KIND,
+            "SelfManagedKafka", KafkaSource.KIND,
+            "MSK", KafkaSource.KIND);
 
     private EventSources() {}
 

@@ -18,6 +18,7 @@ import eventjobs.local.sources.EventSources;
 import eventjobs.local.sources.FunctionTarget;
 import eventjobs.local.sources.HttpApiServer;
 import eventjobs.local.sources.InvocationLog;
+import eventjobs.local.sources.KafkaSource;
 import eventjobs.local.sources.LambdaApi;
 import eventjobs.local.sources.Port;
 import eventjobs.local.template.SamTemplate;
@@ -224,7 +225,8 @@ public final class LocalRuntime implements AutoCloseable {
                 logicalIdByName.put(function.logicalId(), function.logicalId());
             }
             this.sources = options.triggers() ? EventSources.create(triggers, functions::get, new EventSource.Context(
-                    template, aws, sqs, s3, log, options.clock(), options.apiPort(), deliveryFaults())) : List.of();
+                    template, aws, sqs, s3, log, options.clock(), options.apiPort(), deliveryFaults(),
+                    options.workDirectory().toAbsolutePath().normalize())) : List.of();
             sources.forEach(this::own);
             sources.forEach(EventSource::start);
             started = true;
@@ -327,6 +329,11 @@ public final class LocalRuntime implements AutoCloseable {
     /** The API server, when the template has routes and an API port was given. */
     public Optional<HttpApiServer> api() {
         return sources.stream().filter(HttpApiServer.class::isInstance).map(HttpApiServer.class::cast).findFirst();
+    }
+
+    /** The Kafka broker and mappings, when the template has a Kafka event (SelfManagedKafka or MSK) and triggers run. */
+    public Optional<KafkaSource> kafka() {
+        return sources.stream().filter(KafkaSource.class::isInstance).map(KafkaSource.class::cast).findFirst();
     }
 
     /** The function with this name or logical id. */
