@@ -399,8 +399,8 @@ class DynamoDbStreamSourceTest {
                 """);
         createTable("u-Plain", false);
 
-        try (var s3 = aws.s3()) {
-            new eventjobs.local.stack.Provisioner(sqs, dynamo, s3).provision(SamTemplate.load(template, "u", Map.of()));
+        try (var s3 = aws.s3(); var secrets = aws.secretsManager()) {
+            new eventjobs.local.stack.Provisioner(sqs, dynamo, s3, secrets).provision(SamTemplate.load(template, "u", Map.of()));
         }
 
         var description = dynamo.describeTable(r -> r.tableName("u-Plain")).table();
