@@ -19,18 +19,24 @@ public final class FunctionPool implements AutoCloseable {
     private final FunctionLogs logs;
     private final Semaphore slots;
     private final InvocationFaults faults;
+    private final AotCache aot;
     private final Deque<FunctionInstance> idle = new ArrayDeque<>();
     private final List<FunctionInstance> all = new ArrayList<>();
     private boolean closed;
 
+    /** A pool of JVMs that start as Lambda's do, without an AOT cache, and suffer no faults. */
     public FunctionPool(FunctionConfig config, Path runtimeDirectory, FunctionLogs logs) {
-        this(config, runtimeDirectory, logs, InvocationFaults.NONE);
+        this(config, runtimeDirectory, logs, InvocationFaults.NONE, AotCache.off());
     }
 
-    /** A pool whose invocations suffer the faults {@code faults} chooses (chaos mode). */
-    public FunctionPool(FunctionConfig config, Path runtimeDirectory, FunctionLogs logs, InvocationFaults faults) {
+    /**
+     * A pool whose invocations suffer the faults {@code faults} chooses (chaos mode), and whose JVMs
+     * start from, or train, {@code aot}.
+     */
+    public FunctionPool(FunctionConfig config, Path runtimeDirectory, FunctionLogs logs, InvocationFaults faults, AotCache aot) {
         this.config = config;
         this.faults = faults;
+        this.aot = aot;
         this.runtimeDirectory = runtimeDirectory;
         this.logs = logs;
         this.slots = new Semaphore(config.maxInstances(), true);
@@ -64,6 +70,11 @@ public final class FunctionPool implements AutoCloseable {
         }
     }
 
+    /** Whether the next JVM starts from an AOT cache, trains one, or neither. */
+    public AotCache.Status aotCache() {
+        return aot.status(config, FunctionInstance.jvmOptions(config, runtimeDirectory));
+    }
+
     /** How many instances are running now. */
     public synchronized int instances() {
         all.removeIf(instance -> !instance.alive());
@@ -81,7 +92,7 @@ public final class FunctionPool implements AutoCloseable {
             }
             warm.close();
         }
-        FunctionInstance fresh = FunctionInstance.start(config, runtimeDirectory, logs);
+        FunctionInstance fresh = FunctionInstance.start(config, runtimeDirectory, logs, aot);
         all.add(fresh);
         return fresh;
     }
