@@ -24,10 +24,11 @@ validate: check-tools
 	cfn-lint template.yaml
 	scripts/sam-translate.py template.yaml > /dev/null && echo "template.yaml: SAM transform ok"
 
-## bench: print the figures in BENCHMARKS.md (zip sizes, cold starts, warm overhead, writes per order, throughput)
+## bench: print the figures in BENCHMARKS.md (zip sizes, cold starts, warm overhead, writes per order, throughput);
+##        make bench BENCH=cold-start runs the zip sizes and cold starts only
 bench: build
 	"$$(scripts/find-jdk25)/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
-	  -cp "bench/target/bench.jar:bench/target/lib/*" eventjobs.bench.Benchmarks
+	  -cp "bench/target/bench.jar:bench/target/lib/*" eventjobs.bench.Benchmarks $(BENCH)
 
 clean:
 	$(MVN) -q clean
