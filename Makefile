@@ -24,7 +24,8 @@ validate: check-tools
 	cfn-lint template.yaml
 	scripts/sam-translate.py template.yaml > /dev/null && echo "template.yaml: SAM transform ok"
 
-## bench: print the figures in BENCHMARKS.md (zip sizes, cold starts, warm overhead, writes per order, throughput, files, reports); BENCH=reports for some
+## bench: print the figures in BENCHMARKS.md (zip sizes, cold starts, warm overhead, writes per order, throughput, files, reports);
+##        BENCH="zips cold" (or warm, orders, files, reports) runs only those groups
 bench: build
 	"$$(scripts/find-jdk25)/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
 	  -cp "bench/target/bench.jar:bench/target/lib/*" eventjobs.bench.Benchmarks $(BENCH)

@@ -51,11 +51,11 @@ import java.util.concurrent.Future;
 
 /**
  * Prints the figures of BENCHMARKS.md, measured in one run on this machine: zip sizes, cold
- * starts (fresh JVM to first response, median of 5), warm overhead of the Runtime API path,
- * DynamoDB writes per order in the worker, and orders per second through API, queue and worker
- * next to a plain SDK loop on the same emulator, imports and thumbnails, and reports from the daily
- * totals next to a scan of the orders. Run from the repository root: {@code make bench}; arguments
- * pick groups ({@code make bench BENCH=reports}).
+ * starts (fresh JVM to first response, median of 5, without and with the AOT cache), warm
+ * overhead of the Runtime API path, DynamoDB writes per order in the worker, and orders per
+ * second through API, queue and worker next to a plain SDK loop on the same emulator, imports and
+ * thumbnails, and reports from the daily totals next to a scan of the orders. Run from the
+ * repository root: {@code make bench}; arguments pick groups ({@code make bench BENCH="zips cold"}).
  */
 public final class Benchmarks {
 
@@ -65,6 +65,10 @@ public final class Benchmarks {
     private Benchmarks() {}
 
     public static void main(String[] args) throws Exception {
+        List<String> groups = List.of("zips", "cold", "warm", "orders", "files", "reports");
+        if (!groups.containsAll(List.of(args))) {
+            throw new IllegalArgumentException("unknown groups " + List.of(args) + "; the groups are " + groups);
+        }
         Path root = Path.of("").toAbsolutePath();
         Path work = Files.createTempDirectory("eventjobs-bench");
         System.out.println("eventjobs benchmarks, " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors()
@@ -77,7 +81,9 @@ public final class Benchmarks {
             }
             if (runs(args, "cold")) {
                 uploadColdStartFiles(aws);
-                coldStarts(root, runtime, work);
+                ColdStarts coldStarts = new ColdStarts(root, runtime, work, COLD_RUNS, Benchmarks::sampleEvent);
+                coldStarts.perFunction();
+                coldStarts.jvmOptions("OrderWorkerFunction");
             }
             if (runs(args, "warm")) {
                 warmOverhead(work);
@@ -110,29 +116,7 @@ public final class Benchmarks {
         }
     }
 
-    private static void coldStarts(Path root, LocalRuntime runtime, Path work) throws Exception {
-        section("Cold start: fresh JVM to first response, median of " + COLD_RUNS + " (init = JVM start to first /next)");
-        for (Map.Entry<String, FunctionPool> entry : runtime.functions().entrySet()) {
-            List<Long> totals = new ArrayList<>();
-            List<Long> inits = new ArrayList<>();
-            for (int run = 0; run < COLD_RUNS; run++) {
-                byte[] event = sampleEvent(root, entry.getKey());
-                try (FunctionPool fresh = new FunctionPool(entry.getValue().config(), work.resolve("runtime"), FunctionLogs.discard())) {
-                    long start = System.nanoTime();
-                    InvocationResult result = fresh.invoke(event);
-                    totals.add((System.nanoTime() - start) / 1_000_000);
-                    inits.add(result.initDuration().orElseThrow().toMillis());
-                    if (!result.succeeded()) {
-                        throw new IllegalStateException(entry.getKey() + " failed: " + result.payloadText());
-                    }
-                }
-            }
-            System.out.printf(Locale.ROOT, "  %-22s first response %5d ms (init %4d ms, first invoke %4d ms)   runs %s%n",
-                    entry.getKey(), median(totals), median(inits), median(totals) - median(inits), totals);
-        }
-    }
-
-    private static byte[] sampleEvent(Path root, String function) throws Exception {
+    private static byte[] sampleEvent(Path root, String function) throws java.io.IOException {
         return switch (function) {
             case "OrdersApiFunction" -> Files.readString(root.resolve("events/orders-api-post.json"))
                     .replace("7f1c7c9e-3b0c-4d59-9a0e-1d7b5e0c2a11", UUID.randomUUID().toString())
@@ -179,7 +163,8 @@ public final class Benchmarks {
             String bucket = STACK + "-uploads-000000000000-us-east-1";
             byte[] csv = "customer_id,currency,sku,quantity,unit_price\nc-1,EUR,SKU-1,1,1.00\n".getBytes(StandardCharsets.UTF_8);
             byte[] png = FileBenchmarks.image("png", 800, 600);
-            for (int run = 0; run < 2 * COLD_RUNS; run++) {
+            // ImportFunction and ThumbnailFunction share one counter
+            for (int run = 0; run < 2 * ColdStarts.filesNeeded(COLD_RUNS); run++) {
                 for (String key : List.of("cold/import-" + run + ".csv", "cold/image-" + run + ".png")) {
                     byte[] content = key.endsWith(".csv") ? csv : png;
                     // outside imports/ and images/: no notification runs them; each cold start invokes one directly
@@ -329,12 +314,7 @@ public final class Benchmarks {
                 .stream().mapToLong(page -> page.count()).sum();
     }
 
-    private static long median(List<Long> values) {
-        List<Long> sorted = values.stream().sorted().toList();
-        return sorted.get(sorted.size() / 2);
-    }
-
-    private static void section(String title) {
+    static void section(String title) {
         System.out.println();
         System.out.println(title);
     }

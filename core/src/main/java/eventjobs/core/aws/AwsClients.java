@@ -1,5 +1,6 @@
 package eventjobs.core.aws;
 
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
@@ -17,6 +18,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 
 import java.net.URI;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The one place AWS clients are built. Call it from a handler's no-argument constructor so
@@ -30,6 +32,10 @@ import java.util.Map;
  * AWS), so that {@code sam local invoke --env-vars} can point a function at LocalStack; the
  * SDK's own variables cannot be declared empty, since the SDK refuses an empty endpoint. Clients
  * are thread-safe.
+ *
+ * <p>The clients it builds share one credentials provider, which {@link #refreshCredentials()}
+ * replaces: after a SnapStart restore, credentials cached before the snapshot must not be reused
+ * (see {@code Priming}).
  */
 public final class AwsClients {
 
@@ -37,9 +43,17 @@ public final class AwsClients {
     public static final String ENDPOINT_VARIABLE = "EVENTJOBS_ENDPOINT_URL";
 
     private final Map<String, String> env;
+    private final Supplier<AwsCredentialsProvider> newCredentials;
+    private volatile AwsCredentialsProvider credentials;
 
     AwsClients(Map<String, String> env) {
+        this(env, () -> credentialsFor(env));
+    }
+
+    AwsClients(Map<String, String> env, Supplier<AwsCredentialsProvider> newCredentials) {
         this.env = Map.copyOf(env);
+        this.newCredentials = newCredentials;
+        this.credentials = newCredentials.get();
     }
 
     /** Clients configured from this process's environment. */
@@ -62,7 +76,7 @@ public final class AwsClients {
     /** Presigns S3 URLs with the same region, credentials and endpoint as {@link #s3()}. */
     public S3Presigner presigner() {
         S3Presigner.Builder builder = S3Presigner.builder()
-                .credentialsProvider(credentials())
+                .credentialsProvider(this::resolveCredentials)
                 .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(endpointOverridden("S3")).build());
         if (isSet(env.get("AWS_REGION"))) {
             builder.region(Region.of(env.get("AWS_REGION")));
@@ -100,7 +114,7 @@ public final class AwsClients {
 
     private <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> B configure(B builder) {
         builder.httpClientBuilder(UrlConnectionHttpClient.builder())
-                .credentialsProvider(credentials());
+                .credentialsProvider(this::resolveCredentials);
         String region = env.get("AWS_REGION");
         if (isSet(region)) {
             // set by Lambda: reading it here skips the SDK's region provider chain at cold start
@@ -113,7 +127,27 @@ public final class AwsClients {
         return builder;
     }
 
-    private AwsCredentialsProvider credentials() {
+    /**
+     * Drops the credentials provider the clients share, and whatever it cached, for a new one that
+     * looks them up again on the next request. Safe to call while clients are in use.
+     */
+    public void refreshCredentials() {
+        AwsCredentialsProvider old = credentials;
+        credentials = newCredentials.get();
+        if (old instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                // the old provider only held cached credentials; the new one is in place
+            }
+        }
+    }
+
+    private AwsCredentials resolveCredentials() {
+        return credentials.resolveCredentials();
+    }
+
+    private static AwsCredentialsProvider credentialsFor(Map<String, String> env) {
         // Lambda puts the execution role's credentials in the environment: reading them there
         // skips the default chain's probing of files and metadata endpoints at cold start.
         if (env.containsKey("AWS_ACCESS_KEY_ID") && env.containsKey("AWS_SECRET_ACCESS_KEY")) {

@@ -1,10 +1,15 @@
 package eventjobs.core.aws;
 
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.AwsClient;
 import software.amazon.awssdk.core.SdkClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -42,5 +47,26 @@ class AwsClientsTest {
             assertThat(endpoint(lambda)).isEqualTo("http://localstack:4566");
             assertThat(aws.endpointOverridden("S3")).as("path-style S3").isTrue();
         }
+    }
+
+    @Test
+    void refreshCredentials_shouldMakeEveryClientLookThemUpAgain_afterASnapStartRestore() {
+        AtomicInteger lookups = new AtomicInteger();
+        AwsClients aws = new AwsClients(CLOUD, () -> StaticCredentialsProvider.create(
+                AwsBasicCredentials.create("key-" + lookups.incrementAndGet(), "secret")));
+
+        try (SqsClient sqs = aws.sqs(); DynamoDbClient dynamo = aws.dynamoDb()) {
+            assertThat(accessKey(sqs)).isEqualTo("key-1");
+            assertThat(accessKey(dynamo)).isEqualTo("key-1");
+
+            aws.refreshCredentials();
+
+            assertThat(accessKey(sqs)).isEqualTo("key-2");
+            assertThat(accessKey(dynamo)).as("one provider for every client").isEqualTo("key-2");
+        }
+    }
+
+    private static String accessKey(AwsClient client) {
+        return client.serviceClientConfiguration().credentialsProvider().resolveIdentity().join().accessKeyId();
     }
 }

@@ -11,12 +11,14 @@ import eventjobs.core.idempotency.DynamoDbIdempotencyStore;
 import eventjobs.core.idempotency.Idempotency;
 import eventjobs.core.s3.DerivedKeys;
 import eventjobs.core.s3.S3ObjectRef;
+import eventjobs.core.snapstart.Priming;
+import eventjobs.orders.OrderPlaced;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
@@ -59,6 +61,9 @@ public class ImportHandler implements RequestStreamHandler {
     private final String resultsBucket;
     private final Clock clock;
 
+    /** Set by the Lambda constructor only: keeps the SnapStart hooks referenced (CRaC holds them weakly). */
+    private Priming priming;
+
     /** Used by Lambda: builds the clients once per execution environment. */
     public ImportHandler() {
         Env env = Env.fromSystem();
@@ -78,6 +83,8 @@ public class ImportHandler implements RequestStreamHandler {
                 new Idempotency(new DynamoDbIdempotencyStore(aws.dynamoDb(), env.require("IDEMPOTENCY_TABLE")), clock,
                         Duration.ofDays(7)),
                 env.require("RESULTS_BUCKET"), clock);
+        this.priming = Priming.register(aws, Priming.events(codec, () -> OrderPlaced.sample().event("/priming", Instant.EPOCH)),
+                Priming.dynamoDb(), Priming.s3(), Priming.sqs());
     }
 
     public ImportHandler(AsyncJob job, S3Client s3, ImportOrders importOrders, PartBudget budget, PartHandover handover,

@@ -26,6 +26,12 @@ public record OrderPlaced(String orderId, String customerId, Currency currency, 
         lines = List.copyOf(lines);
     }
 
+    /** A valid order that names no real customer or product: what SnapStart priming encodes and decodes. */
+    public static OrderPlaced sample() {
+        return new OrderPlaced("priming", "priming", Currency.getInstance("EUR"),
+                List.of(new OrderLine("PRIMING-1", 1, new BigDecimal("1.00"))));
+    }
+
     /**
      * Reads event data that already passed the schema, and checks what a schema cannot: that
      * no price has more decimals than its currency has (no "100.5" yen).

@@ -19,6 +19,11 @@ public record ReportRequest(String jobId, LocalDate from, LocalDate to, Optional
 
     public static final EventType TYPE = new EventType("eventjobs.report.requested", "report-requested.v1");
 
+    /** A valid request for a job that does not exist: what SnapStart priming encodes and decodes. */
+    public static ReportRequest sample() {
+        return new ReportRequest("priming", LocalDate.EPOCH, LocalDate.EPOCH, Optional.of(Currency.getInstance("EUR")));
+    }
+
     /** Reads event data that passed the schema. */
     public static ReportRequest fromData(JsonNode data) {
         return new ReportRequest(data.get("jobId").asString(), LocalDate.parse(data.get("from").asString()),

@@ -7,12 +7,15 @@ import eventjobs.core.Env;
 import eventjobs.core.Log;
 import eventjobs.core.aws.AwsClients;
 import eventjobs.core.events.EventCodec;
+import eventjobs.core.snapstart.Priming;
 import eventjobs.orders.DynamoDbOrderStore;
+import eventjobs.orders.OrderPlaced;
 import eventjobs.orders.SqsOrderQueue;
 import eventjobs.reports.DynamoDbJobStore;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 
 /**
@@ -26,17 +29,23 @@ public class SweeperHandler implements RequestHandler<Map<String, Object>, Strin
     private final SweepOrders sweepOrders;
     private final SweepJobs sweepJobs;
 
+    /** Set by the Lambda constructor only: keeps the SnapStart hooks referenced (CRaC holds them weakly). */
+    private Priming priming;
+
     /** Used by Lambda: builds the clients once per execution environment. */
     public SweeperHandler() {
         Env env = Env.fromSystem();
         AwsClients aws = AwsClients.fromEnvironment();
         Clock clock = Clock.systemUTC();
         var dynamo = aws.dynamoDb();
+        EventCodec codec = new EventCodec();
         this(new SweepOrders(new DynamoDbOrderStore(dynamo, env.require("ORDERS_TABLE")),
-                        new SqsOrderQueue(aws.sqs(), env.require("ORDERS_QUEUE_URL"), "/sweeper", new EventCodec(), clock),
+                        new SqsOrderQueue(aws.sqs(), env.require("ORDERS_QUEUE_URL"), "/sweeper", codec, clock),
                         Duration.ofSeconds(env.optional("ORDER_RESEND_AFTER_MINUTES").map(Long::parseLong).orElse(20L) * 60),
                         env.optional("ORDER_MAX_RESENDS").map(Integer::parseInt).orElse(2), clock),
                 new SweepJobs(new DynamoDbJobStore(dynamo, env.require("JOBS_TABLE")), clock));
+        this.priming = Priming.register(aws, Priming.events(codec, () -> OrderPlaced.sample().event("/priming", Instant.EPOCH)),
+                Priming.dynamoDb(), Priming.sqs());
     }
 
     public SweeperHandler(SweepOrders sweepOrders, SweepJobs sweepJobs) {

@@ -11,6 +11,7 @@ import eventjobs.core.idempotency.DynamoDbIdempotencyStore;
 import eventjobs.core.idempotency.Idempotency;
 import eventjobs.core.s3.DerivedKeys;
 import eventjobs.core.s3.S3ObjectRef;
+import eventjobs.core.snapstart.Priming;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
@@ -46,6 +47,9 @@ public class ThumbnailHandler implements RequestStreamHandler {
     private final Idempotency idempotency;
     private final String resultsBucket;
 
+    /** Set by the Lambda constructor only: keeps the SnapStart hooks referenced (CRaC holds them weakly). */
+    private Priming priming;
+
     /** Used by Lambda: builds the clients once per execution environment. */
     public ThumbnailHandler() {
         Env env = Env.fromSystem();
@@ -59,6 +63,7 @@ public class ThumbnailHandler implements RequestStreamHandler {
                 new Idempotency(new DynamoDbIdempotencyStore(aws.dynamoDb(), env.require("IDEMPOTENCY_TABLE")), clock,
                         Duration.ofDays(7)),
                 env.require("RESULTS_BUCKET"));
+        this.priming = Priming.register(aws, Priming.dynamoDb(), Priming.s3(), Priming.sqs());
     }
 
     public ThumbnailHandler(AsyncJob job, S3Client s3, MakeThumbnails thumbnails, Idempotency idempotency,

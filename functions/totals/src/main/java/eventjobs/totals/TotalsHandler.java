@@ -9,6 +9,7 @@ import eventjobs.core.Env;
 import eventjobs.core.Log;
 import eventjobs.core.async.SqsFailureQueue;
 import eventjobs.core.aws.AwsClients;
+import eventjobs.core.snapstart.Priming;
 import eventjobs.orders.DynamoDbOrderStore;
 import eventjobs.orders.Order;
 import eventjobs.reports.DynamoDbDailyTotals;
@@ -39,6 +40,9 @@ public class TotalsHandler implements RequestHandler<DynamodbEvent, StreamsEvent
 
     private final CountConfirmedOrders count;
 
+    /** Set by the Lambda constructor only: keeps the SnapStart hooks referenced (CRaC holds them weakly). */
+    private Priming priming;
+
     /** Used by Lambda: builds the clients once per execution environment. */
     public TotalsHandler() {
         Env env = Env.fromSystem();
@@ -46,6 +50,7 @@ public class TotalsHandler implements RequestHandler<DynamodbEvent, StreamsEvent
         Clock clock = Clock.systemUTC();
         this(new CountConfirmedOrders(new DynamoDbDailyTotals(aws.dynamoDb(), env.require("DAILY_TOTALS_TABLE"),
                 env.require("IDEMPOTENCY_TABLE")), new SqsFailureQueue(aws.sqs(), env.require("FAILURES_QUEUE_URL")), clock));
+        this.priming = Priming.register(aws, Priming.dynamoDb(), Priming.sqs());
     }
 
     public TotalsHandler(CountConfirmedOrders count) {

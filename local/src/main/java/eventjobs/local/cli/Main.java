@@ -2,6 +2,7 @@ package eventjobs.local.cli;
 
 import eventjobs.local.aws.EmbeddedAws;
 import eventjobs.local.chaos.Chaos;
+import eventjobs.local.runtime.AotCache;
 import eventjobs.local.runtime.FunctionLogs;
 import eventjobs.local.runtime.InvocationResult;
 import eventjobs.local.sources.AsyncInvoker;
@@ -35,11 +36,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -78,6 +82,9 @@ public final class Main {
         }
     }
 
+    static final String NO_AOT_CACHE = "start every function JVM as Lambda does, without the AOT cache that the first instance"
+            + " of each function otherwise trains (written when it stops, in --work-dir) and later ones start from";
+
     /** Options every command shares. */
     static final class Common {
         @Option(names = {"-t", "--template"}, defaultValue = "template.yaml", description = "SAM template (default: ${DEFAULT-VALUE})")
@@ -92,7 +99,7 @@ public final class Main {
         @Option(names = "--port", defaultValue = "4566", description = "port of the embedded AWS endpoint (default: ${DEFAULT-VALUE})")
         int port;
 
-        @Option(names = "--work-dir", defaultValue = ".eventjobs", description = "where functions are unpacked (default: ${DEFAULT-VALUE})")
+        @Option(names = "--work-dir", defaultValue = ".eventjobs", description = "where functions are unpacked and their AOT caches kept (default: ${DEFAULT-VALUE})")
         Path workDirectory;
 
         @Option(names = "--json", description = "one JSON object per invocation instead of text")
@@ -188,6 +195,9 @@ public final class Main {
         @Option(names = "--state-dir", description = "keep objects, items and queued messages here between runs (default: none, every start is empty)")
         Path stateDirectory;
 
+        @Option(names = "--no-aot-cache", description = NO_AOT_CACHE)
+        boolean noAotCache;
+
         @Option(names = "--chaos", paramLabel = "SPEC", description = {
                 "inject faults on purpose: NAME=RATE,... with rates from 0 to 1 and an optional seed=N, e.g.",
                 "seed=42,kill=0.02,hang=0.01,fail-before=0.02,lose-response=0.02,duplicate=0.05,aws-errors=0.02,throttle-invoke=0.05"})
@@ -208,7 +218,7 @@ public final class Main {
             LocalRuntime runtime;
             try {
                 LocalRuntime.Options.Builder options = common.options()
-                        .apiPort(apiPort == 0 ? Port.anyFree() : Port.fixed(apiPort));
+                        .apiPort(apiPort == 0 ? Port.anyFree() : Port.fixed(apiPort)).aotCache(!noAotCache);
                 state.ifPresent(options::stateDirectory);
                 faults.ifPresent(options::chaos);
                 runtime = LocalRuntime.start(options.build(), aws, FunctionLogs.toStandardError(), common.log(System.out));
@@ -247,6 +257,7 @@ public final class Main {
                     + x.name() + " --query SecretString --output text)"));
             template.functions().forEach(f -> out.println("  function       " + f.logicalId() + " = " + f.name() + " ("
                     + f.events().stream().map(Specs.Event::name).toList() + ")"));
+            out.println("  AOT cache      " + aotCache(runtime));
             List<String> tryIt = TryIt.lines(template, runtime.aws().endpoint(),
                     runtime.api().map(api -> OptionalInt.of(api.port())).orElse(OptionalInt.empty()));
             if (!tryIt.isEmpty()) {
@@ -256,6 +267,21 @@ public final class Main {
             runtime.chaosSummary().ifPresent(summary -> out.println("Chaos: " + summary.chaos().spec()
                     + " (the same --chaos repeats these decisions; a summary is printed at stop)"));
             out.println("Ctrl-C stops everything.");
+        }
+
+        /** Which functions start from a cache and which train one, in one line. */
+        static String aotCache(LocalRuntime runtime) {
+            Map<AotCache.Status, List<String>> byStatus = new EnumMap<>(AotCache.Status.class);
+            runtime.functions().forEach((id, pool) -> byStatus.computeIfAbsent(pool.aotCache(), s -> new ArrayList<>()).add(id));
+            if (byStatus.keySet().equals(Set.of(AotCache.Status.OFF))) {
+                return "off";
+            }
+            List<String> parts = new ArrayList<>();
+            Optional.ofNullable(byStatus.get(AotCache.Status.CACHED)).ifPresent(ids -> parts.add("start from one: " + String.join(", ", ids)));
+            Optional.ofNullable(byStatus.get(AotCache.Status.NOT_YET)).ifPresent(ids -> parts.add("the first instance trains one, written when"
+                    + " it stops: " + String.join(", ", ids)));
+            Optional.ofNullable(byStatus.get(AotCache.Status.OFF)).ifPresent(ids -> parts.add("off: " + String.join(", ", ids)));
+            return String.join("; ", parts) + " (--no-aot-cache turns it off)";
         }
 
         private static Chaos chaos(String spec) {
@@ -278,6 +304,9 @@ public final class Main {
         @Option(names = {"-e", "--event"}, required = true, description = "event JSON file (e.g. events/orders-api-post.json)")
         Path event;
 
+        @Option(names = "--no-aot-cache", description = NO_AOT_CACHE)
+        boolean noAotCache;
+
         @Spec
         CommandSpec spec;
 
@@ -289,7 +318,7 @@ public final class Main {
             EventFile payload = EventFile.read(event, target);
             payload.mismatch(target).ifPresent(warning -> spec.commandLine().getErr().println("eventjobs-local: warning: " + warning));
             EmbeddedAws aws = common.endpoint(false);
-            try (LocalRuntime runtime = LocalRuntime.start(common.options().apiPort(Port.none()).triggers(false).build(), aws,
+            try (LocalRuntime runtime = LocalRuntime.start(common.options().apiPort(Port.none()).triggers(false).aotCache(!noAotCache).build(), aws,
                     FunctionLogs.toStandardError(), common.log(System.err))) {
                 InvocationResult result = runtime.invoke(function, payload.bytes());
                 common.log(System.err).invoked(function, "invoke", result, "");

@@ -1,6 +1,7 @@
 package eventjobs.local.runtime;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -19,6 +20,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * One execution environment: a JVM running the Runtime Interface Client in the function's
@@ -36,39 +39,54 @@ public final class FunctionInstance implements AutoCloseable {
     private final Process process;
     private final Instant startedAt;
     private final FunctionLogs logs;
+    private final AotCache.Watch aot;
+    /** Completes when the process is gone and all it printed is read; then what it did to the AOT cache is settled. */
+    private final CompletableFuture<Void> ended;
     private volatile boolean initReported;
+    private volatile boolean killed;
 
-    private FunctionInstance(FunctionConfig config, RuntimeApi api, Process process, Instant startedAt, FunctionLogs logs) {
+    private FunctionInstance(FunctionConfig config, RuntimeApi api, Process process, Instant startedAt, FunctionLogs logs,
+                             AotCache.Watch aot, CompletableFuture<Void> gone) {
         this.config = config;
         this.api = api;
         this.process = process;
         this.startedAt = startedAt;
         this.logs = logs;
+        this.aot = aot;
+        this.ended = gone.handle((ignored, failure) -> {
+            aot.ended(killed);
+            return null;
+        });
     }
 
     /**
      * Starts the JVM; it initializes while the first invocation is on its way.
      *
      * @param runtimeDirectory where shared runtime files (the JNI library) are kept
+     * @param aot              the function's AOT cache: whether this JVM starts from it, trains it or neither
      */
-    public static FunctionInstance start(FunctionConfig config, Path runtimeDirectory, FunctionLogs logs) {
+    public static FunctionInstance start(FunctionConfig config, Path runtimeDirectory, FunctionLogs logs, AotCache aot) {
         RuntimeApi api;
         try {
             api = new RuntimeApi();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open a Runtime API port for " + config.name(), e);
         }
+        List<String> options = jvmOptions(config, runtimeDirectory);
+        AotCache.Start plan;
+        try {
+            plan = aot.next(config, options, logs);
+        } catch (RuntimeException e) {
+            api.close();
+            throw e;
+        }
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        // what Lambda's Java runtime does: heap bounded by the memory setting, serial GC, CDS on
-        command.add("-XX:MaxHeapSize=" + (config.memoryMb() * 85 / 100) + "m");
-        command.add("-XX:+UseSerialGC");
-        command.add("-Xshare:auto");
-        command.add("-XX:-UsePerfData");
-        command.add("--enable-native-access=ALL-UNNAMED");
-        command.add("-D" + RuntimeClasspath.JNI_PROPERTY + "=" + RuntimeClasspath.jniLibrary(runtimeDirectory));
+        command.addAll(options);
+        command.addAll(plan.options());
         command.add("-cp");
-        command.add(RuntimeClasspath.classpath());
+        command.add(Stream.concat(Stream.of(RuntimeClasspath.classpath()), plan.classpath().stream().map(Path::toString))
+                .collect(Collectors.joining(File.pathSeparator)));
         command.add(RuntimeClasspath.MAIN_CLASS);
         command.add(config.handler());
         ProcessBuilder builder = new ProcessBuilder(command)
@@ -76,17 +94,26 @@ public final class FunctionInstance implements AutoCloseable {
                 .directory(config.codeDirectory().toFile());
         builder.environment().clear();
         builder.environment().putAll(environment(config, api.address()));
+        AotCache.Watch watch = aot.watch(plan, config.name(), logs);
         Instant startedAt = Instant.now();
         Process process;
         try {
             process = builder.start();
         } catch (IOException e) {
             api.close();
+            watch.ended(true);
             throw new UncheckedIOException("cannot start a JVM for " + config.name(), e);
         }
-        pump(process.getInputStream(), config.name(), logs);
-        pump(process.getErrorStream(), config.name(), logs);
-        return new FunctionInstance(config, api, process, startedAt, logs);
+        CompletableFuture<Void> out = pump(process.getInputStream(), config.name(), logs, watch);
+        CompletableFuture<Void> err = pump(process.getErrorStream(), config.name(), logs, watch);
+        return new FunctionInstance(config, api, process, startedAt, logs, watch, CompletableFuture.allOf(process.onExit(), out, err));
+    }
+
+    /** What Lambda's Java runtime does: heap bounded by the memory setting, serial GC; CDS stays on (the JVM's default). */
+    static List<String> jvmOptions(FunctionConfig config, Path runtimeDirectory) {
+        return List.of("-XX:MaxHeapSize=" + (config.memoryMb() * 85 / 100) + "m", "-XX:+UseSerialGC", "-XX:-UsePerfData",
+                "--enable-native-access=ALL-UNNAMED",
+                "-D" + RuntimeClasspath.JNI_PROPERTY + "=" + RuntimeClasspath.jniLibrary(runtimeDirectory));
     }
 
     public boolean alive() {
@@ -280,19 +307,26 @@ public final class FunctionInstance implements AutoCloseable {
         return env;
     }
 
-    private static void pump(InputStream stream, String function, FunctionLogs logs) {
+    private static CompletableFuture<Void> pump(InputStream stream, String function, FunctionLogs logs, AotCache.Watch aot) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
         Thread.ofVirtual().name(function + "-log").start(() -> {
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
                 for (String line; (line = reader.readLine()) != null; ) {
-                    logs.line(function, line);
+                    if (!aot.takes(line)) {
+                        logs.line(function, line);
+                    }
                 }
             } catch (IOException closed) {
                 // the process is gone
+            } finally {
+                done.complete(null);
             }
         });
+        return done;
     }
 
     private void kill() {
+        killed = true;
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         awaitExit();
@@ -306,19 +340,46 @@ public final class FunctionInstance implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the JVM: at once, or, when it trains the AOT cache, gracefully, waiting (up to
+     * {@link AotCache#WRITE_BUDGET}) while it writes the cache.
+     */
     @Override
     public void close() {
-        if (process.isAlive()) {
+        if (process.isAlive() && aot.training()) {
+            logs.line(config.name(), "AOT cache: stopping the training instance; its JVM writes the cache now");
+            aot.stopping();
+            // a signal only: Process.destroy() would also close our end of its pipes, and the JVM, still
+            // writing what it did, would die of SIGPIPE before the cache is done
+            process.toHandle().destroy();
+            if (!await(ended, AotCache.WRITE_BUDGET)) {
+                kill();
+            }
+        } else if (process.isAlive()) {
             process.destroy();
             try {
                 if (!process.waitFor(2, TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
+                    kill();
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                process.destroyForcibly();
+                kill();
             }
         }
+        // the cache settled (renamed or cleaned up) before the instance counts as closed
+        await(ended, Duration.ofSeconds(5));
         api.close();
+    }
+
+    private static boolean await(CompletableFuture<?> future, Duration limit) {
+        try {
+            future.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException | ExecutionException e) {
+            return future.isDone();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 }

@@ -34,18 +34,24 @@ public final class FunctionPool implements AutoCloseable {
     private final FunctionLogs logs;
     private final Semaphore slots;
     private final InvocationFaults faults;
+    private final AotCache aot;
     private final Deque<FunctionInstance> idle = new ArrayDeque<>();
     private final List<FunctionInstance> all = new ArrayList<>();
     private boolean closed;
 
+    /** A pool of JVMs that start as Lambda's do, without an AOT cache, and suffer no faults. */
     public FunctionPool(FunctionConfig config, Path runtimeDirectory, FunctionLogs logs) {
-        this(config, runtimeDirectory, logs, InvocationFaults.NONE);
+        this(config, runtimeDirectory, logs, InvocationFaults.NONE, AotCache.off());
     }
 
-    /** A pool whose invocations suffer the faults {@code faults} chooses (chaos mode). */
-    public FunctionPool(FunctionConfig config, Path runtimeDirectory, FunctionLogs logs, InvocationFaults faults) {
+    /**
+     * A pool whose invocations suffer the faults {@code faults} chooses (chaos mode), and whose JVMs
+     * start from, or train, {@code aot}.
+     */
+    public FunctionPool(FunctionConfig config, Path runtimeDirectory, FunctionLogs logs, InvocationFaults faults, AotCache aot) {
         this.config = config;
         this.faults = faults;
+        this.aot = aot;
         this.runtimeDirectory = runtimeDirectory;
         this.logs = logs;
         this.slots = new Semaphore(config.maxInstances(), true);
@@ -82,6 +88,11 @@ public final class FunctionPool implements AutoCloseable {
     /** How many function JVMs of this process are initializing now. */
     static int initializing() {
         return INITIALIZING.get();
+    }
+
+    /** Whether the next JVM starts from an AOT cache, trains one, or neither. */
+    public AotCache.Status aotCache() {
+        return aot.status(config, FunctionInstance.jvmOptions(config, runtimeDirectory));
     }
 
     /** How many instances are running now. */
@@ -130,7 +141,7 @@ public final class FunctionPool implements AutoCloseable {
                 INITS.release();
                 return warm.get();
             }
-            FunctionInstance fresh = FunctionInstance.start(config, runtimeDirectory, logs);
+            FunctionInstance fresh = FunctionInstance.start(config, runtimeDirectory, logs, aot);
             INITIALIZING.incrementAndGet();
             fresh.initDone().whenComplete((done, error) -> {
                 INITIALIZING.decrementAndGet();

@@ -1,12 +1,17 @@
 package eventjobs.local.runtime;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -27,12 +32,39 @@ final class RuntimeClasspath {
             "com.amazonaws.services.lambda.runtime.serialization.PojoSerializer",
             "software.amazon.awssdk.utilslite.SdkInternalThreadLocal");
 
+    private static String fingerprint;
+
     private RuntimeClasspath() {}
 
     /** The classpath for a function JVM: the client and what it needs, not the function's code. */
     static String classpath() {
         return CLASSES.stream().map(RuntimeClasspath::locationOf).distinct()
-                .collect(Collectors.joining(java.io.File.pathSeparator));
+                .collect(Collectors.joining(File.pathSeparator));
+    }
+
+    /**
+     * What the client's jars are, as a hash of their paths and contents: an AOT cache holds their
+     * classes, and the JVM would not notice that a jar changed under it.
+     */
+    static synchronized String fingerprint() {
+        if (fingerprint == null) {
+            try {
+                MessageDigest digest = MessageDigest.getInstance("SHA-256");
+                for (String jar : classpath().split(File.pathSeparator)) {
+                    digest.update(jar.getBytes(StandardCharsets.UTF_8));
+                    Path path = Path.of(jar);
+                    if (Files.isRegularFile(path)) {
+                        digest.update(Files.readAllBytes(path));
+                    }
+                }
+                fingerprint = HexFormat.of().formatHex(digest.digest());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the Runtime Interface Client's jars", e);
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("every JDK has SHA-256", e);
+            }
+        }
+        return fingerprint;
     }
 
     /** Extracts the JNI library for this platform into {@code directory} (once) and returns its path. */

@@ -1,5 +1,6 @@
 package eventjobs.local.stack;
 
+import eventjobs.local.runtime.AotCache;
 import eventjobs.local.template.Specs;
 import eventjobs.local.template.TemplateException;
 
@@ -16,9 +17,17 @@ import java.util.zip.ZipInputStream;
 /** Unpacks a function's deployment zip where its instances run, as Lambda does into /var/task. */
 final class FunctionCode {
 
+    /**
+     * A function's code, unpacked.
+     *
+     * @param directory where it is, as the instances' working directory
+     * @param sha256    the zip's SHA-256, hex: what its AOT cache is keyed by
+     */
+    record Unpacked(Path directory, String sha256) {}
+
     private FunctionCode() {}
 
-    static Path unpack(Specs.Function function, Path workDirectory, String buildCommand) {
+    static Unpacked unpack(Specs.Function function, Path workDirectory, String buildCommand) {
         Path zip = function.codeUri();
         if (!Files.isRegularFile(zip)) {
             throw new TemplateException("Resources." + function.logicalId() + ".Properties.CodeUri: " + zip
@@ -39,10 +48,14 @@ final class FunctionCode {
                     } else {
                         Files.createDirectories(file.getParent());
                         Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+                        if (entry.getLastModifiedTime() != null) {
+                            // as Lambda keeps them; an AOT cache also holds the times of the jars it was built from
+                            Files.setLastModifiedTime(file, entry.getLastModifiedTime());
+                        }
                     }
                 }
             }
-            return target;
+            return new Unpacked(target, AotCache.sha256(zip));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot unpack " + zip + " into " + target, e);
         }

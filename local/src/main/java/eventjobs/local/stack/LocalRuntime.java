@@ -6,6 +6,7 @@ import eventjobs.local.chaos.Chaos;
 import eventjobs.local.chaos.ChaosSummary;
 import eventjobs.local.chaos.Fault;
 import eventjobs.local.chaos.Injector;
+import eventjobs.local.runtime.AotCache;
 import eventjobs.local.runtime.FunctionConfig;
 import eventjobs.local.runtime.FunctionLogs;
 import eventjobs.local.runtime.FunctionPool;
@@ -34,6 +35,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -43,6 +45,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A template running on one machine: its resources created on an AWS endpoint, each function
@@ -67,11 +70,12 @@ public final class LocalRuntime implements AutoCloseable {
      * @param chaos          the faults injected on purpose, if any (chaos mode)
      * @param environment    variables set for a function (by logical id) over the template's, as
      *                       {@code sam local invoke --env-vars} does
+     * @param aotCache       whether function JVMs start from an AOT cache kept in the work directory (see {@link AotCache})
      */
     public record Options(Path template, String stackName, Map<String, String> parameters, Path workDirectory,
                           Port apiPort, boolean triggers, String buildCommand, AsyncInvoker.RetryDelays retryDelays,
                           Optional<Path> stateDirectory, Clock clock, Optional<Chaos> chaos,
-                          Map<String, Map<String, String>> environment) {
+                          Map<String, Map<String, String>> environment, boolean aotCache) {
 
         public static final String DEFAULT_STACK_NAME = "eventjobs";
         public static final Path DEFAULT_WORK_DIRECTORY = Path.of(".eventjobs");
@@ -103,6 +107,7 @@ public final class LocalRuntime implements AutoCloseable {
             private Clock clock = Clock.systemUTC();
             private Optional<Chaos> chaos = Optional.empty();
             private final Map<String, Map<String, String>> environment = new HashMap<>();
+            private boolean aotCache = false;
 
             private Builder(Path template) {
                 this.template = template;
@@ -120,7 +125,7 @@ public final class LocalRuntime implements AutoCloseable {
                 return this;
             }
 
-            /** Where functions are unpacked; default {@code .eventjobs}. */
+            /** Where functions are unpacked and their AOT caches kept; default {@code .eventjobs}. */
             public Builder workDirectory(Path workDirectory) {
                 this.workDirectory = workDirectory;
                 return this;
@@ -177,9 +182,22 @@ public final class LocalRuntime implements AutoCloseable {
                 return this;
             }
 
+            /**
+             * Whether function JVMs start from an AOT cache of their code ({@link AotCache}), trained by
+             * the first instance of each function and kept in the work directory. Default false: every
+             * JVM starts as Lambda does. {@code local/run} turns it on (its work directory outlives
+             * it); a runtime in a fresh temporary directory, as in tests, would only pay for training
+             * (the training JVM starts slower and writes the cache for seconds when it stops) caches
+             * that nothing reuses.
+             */
+            public Builder aotCache(boolean aotCache) {
+                this.aotCache = aotCache;
+                return this;
+            }
+
             public Options build() {
                 return new Options(template, stackName, parameters, workDirectory, apiPort, triggers, buildCommand,
-                        retryDelays, stateDirectory, clock, chaos, environment);
+                        retryDelays, stateDirectory, clock, chaos, environment, aotCache);
             }
         }
     }
@@ -270,17 +288,20 @@ public final class LocalRuntime implements AutoCloseable {
                     + ".Properties.Runtime " + function.runtime() + " is not supported locally (Java runtimes are)");
         }
         Path workDirectory = options.workDirectory().toAbsolutePath().normalize();
-        Path code = FunctionCode.unpack(function, workDirectory, options.buildCommand());
+        FunctionCode.Unpacked code = FunctionCode.unpack(function, workDirectory, options.buildCommand());
         Map<String, String> environment = new HashMap<>(function.environment());
         environment.putAll(options.environment().getOrDefault(function.logicalId(), Map.of()));
         environment.putAll(aws.clientEnvironment());
         // peers are invoked through this runtime, whatever endpoint serves the other services
         environment.put("AWS_ENDPOINT_URL_LAMBDA", lambdaApi.uri().toString());
         awsErrorsListener(function.name()).ifPresent(listener -> environment.put("AWS_ENDPOINT_URL", listener.uri().toString()));
-        FunctionConfig config = new FunctionConfig(function.name(), function.handler(), code, function.timeout(),
+        FunctionConfig config = new FunctionConfig(function.name(), function.handler(), code.directory(), function.timeout(),
                 function.memoryMb(), environment, maxInstances);
+        AotCache aotCache = options.aotCache()
+                ? AotCache.in(workDirectory.resolve("aot").resolve(function.logicalId()), code.sha256())
+                : AotCache.off();
         FunctionPool pool = own(new FunctionPool(config, workDirectory.resolve("runtime"), logs,
-                chaos.<InvocationFaults>map(c -> c).orElse(InvocationFaults.NONE)));
+                chaos.<InvocationFaults>map(c -> c).orElse(InvocationFaults.NONE), aotCache));
         AsyncInvoker async = own(new AsyncInvoker(pool, function.async().orElseGet(AsyncInvoker::defaults),
                 function.deadLetterTargetArn(), sqs, this::deliverToFunction, options.retryDelays(), log, options.clock(),
                 deliveryFaults()));
@@ -382,24 +403,43 @@ public final class LocalRuntime implements AutoCloseable {
         return pools;
     }
 
-    /** Stops everything this runtime started, the last started first; a failure to stop one does not keep the others running. */
+    /**
+     * Stops everything this runtime started, the last started first, except that the functions'
+     * pools stop together (an instance that trained an AOT cache takes seconds to write it); a
+     * failure to stop one does not keep the others running.
+     */
     @Override
     public synchronized void close() {
-        RuntimeException failure = null;
+        List<Exception> failures = new CopyOnWriteArrayList<>();
+        List<Thread> pools = new ArrayList<>();
         for (AutoCloseable resource = running.poll(); resource != null; resource = running.poll()) {
-            try {
-                resource.close();
-            } catch (Exception e) {
-                RuntimeException wrapped = e instanceof RuntimeException r ? r : new IllegalStateException(e);
-                if (failure == null) {
-                    failure = wrapped;
-                } else {
-                    failure.addSuppressed(wrapped);
-                }
+            if (resource instanceof FunctionPool pool) {
+                pools.add(Thread.ofVirtual().name("stop-" + pool.config().name()).start(() -> closeRecording(pool, failures)));
+            } else {
+                closeRecording(resource, failures);
             }
         }
-        if (failure != null) {
+        for (Thread pool : pools) {
+            try {
+                pool.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failures.add(e);
+                break;
+            }
+        }
+        if (!failures.isEmpty()) {
+            RuntimeException failure = failures.getFirst() instanceof RuntimeException r ? r : new IllegalStateException(failures.getFirst());
+            failures.stream().skip(1).forEach(failure::addSuppressed);
             throw failure;
+        }
+    }
+
+    private static void closeRecording(AutoCloseable resource, List<Exception> failures) {
+        try {
+            resource.close();
+        } catch (Exception e) {
+            failures.add(e);
         }
     }
 }

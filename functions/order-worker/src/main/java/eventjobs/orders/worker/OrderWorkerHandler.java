@@ -6,16 +6,18 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.logging.LogLevel;
 import eventjobs.core.Env;
-import eventjobs.core.Log;
 import eventjobs.core.JobFailure;
+import eventjobs.core.Log;
 import eventjobs.core.aws.AwsClients;
 import eventjobs.core.events.EventCodec;
+import eventjobs.core.snapstart.Priming;
 import eventjobs.core.sqs.SqsBatch;
 import eventjobs.core.sqs.SqsDeadLetters;
 import eventjobs.orders.DynamoDbOrderStore;
 import eventjobs.orders.OrderPlaced;
 
 import java.time.Clock;
+import java.time.Instant;
 
 /**
  * OrderWorkerFunction: consumes OrderPlaced events from OrdersQueue and decides each order once.
@@ -29,6 +31,9 @@ public class OrderWorkerHandler implements RequestHandler<SQSEvent, SQSBatchResp
     private final EventCodec codec;
     private final ConfirmOrder confirmOrder;
 
+    /** Set by the Lambda constructor only: keeps the SnapStart hooks referenced (CRaC holds them weakly). */
+    private Priming priming;
+
     /** Used by Lambda: builds the clients once per execution environment. */
     public OrderWorkerHandler() {
         Env env = Env.fromSystem();
@@ -41,7 +46,10 @@ public class OrderWorkerHandler implements RequestHandler<SQSEvent, SQSBatchResp
                     + " duplicate deliveries are applied again (test switch, local endpoints only)");
             store = store.withoutDecisionCondition();
         }
-        this(new SqsBatch(new SqsDeadLetters(aws.sqs(), clock)), new EventCodec(), new ConfirmOrder(store, pricing, clock));
+        EventCodec codec = new EventCodec();
+        this(new SqsBatch(new SqsDeadLetters(aws.sqs(), clock)), codec, new ConfirmOrder(store, pricing, clock));
+        this.priming = Priming.register(aws, Priming.events(codec, () -> OrderPlaced.sample().event("/priming", Instant.EPOCH)),
+                Priming.dynamoDb(), Priming.sqs());
     }
 
     /**

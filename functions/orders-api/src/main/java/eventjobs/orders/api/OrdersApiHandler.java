@@ -10,9 +10,11 @@ import eventjobs.core.api.HttpApi;
 import eventjobs.core.aws.AwsClients;
 import eventjobs.core.events.EventCodec;
 import eventjobs.core.events.Violation;
+import eventjobs.core.snapstart.Priming;
 import eventjobs.orders.DynamoDbOrderStore;
 import eventjobs.orders.Order;
 import eventjobs.orders.OrderLine;
+import eventjobs.orders.OrderPlaced;
 import eventjobs.orders.OrderQueue;
 import eventjobs.orders.OrderStore;
 import eventjobs.orders.SqsOrderQueue;
@@ -22,6 +24,7 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,6 +49,9 @@ public class OrdersApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
     private final PlaceOrder placeOrder;
     private final OrderStore orders;
 
+    /** Set by the Lambda constructor only: keeps the SnapStart hooks referenced (CRaC holds them weakly). */
+    private Priming priming;
+
     /** Used by Lambda: builds the clients once per execution environment. */
     public OrdersApiHandler() {
         Env env = Env.fromSystem();
@@ -55,6 +61,8 @@ public class OrdersApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, A
         OrderStore orders = new DynamoDbOrderStore(aws.dynamoDb(), env.require("ORDERS_TABLE"));
         OrderQueue queue = new SqsOrderQueue(aws.sqs(), env.require("ORDERS_QUEUE_URL"), "/orders-api", codec, clock);
         this(new PlaceOrder(orders, queue, codec, clock), orders);
+        this.priming = Priming.register(aws, Priming.events(codec, () -> OrderPlaced.sample().event("/priming", Instant.EPOCH)),
+                Priming.dynamoDb(), Priming.sqs());
     }
 
     public OrdersApiHandler(PlaceOrder placeOrder, OrderStore orders) {

@@ -8,6 +8,7 @@ import com.amazonaws.services.lambda.runtime.logging.LogLevel;
 import eventjobs.core.Env;
 import eventjobs.core.Log;
 import eventjobs.core.aws.AwsClients;
+import eventjobs.core.snapstart.Priming;
 import eventjobs.core.events.EventCodec;
 import eventjobs.core.sqs.SqsBatch;
 import eventjobs.core.sqs.SqsDeadLetters;
@@ -32,6 +33,9 @@ public class PaymentWorkerHandler implements RequestHandler<SQSEvent, SQSBatchRe
     private final EventCodec codec;
     private final CapturePayment capturePayment;
 
+    /** Set by the Lambda constructor only: keeps the SnapStart hooks referenced (CRaC holds them weakly). */
+    private Priming priming;
+
     /** Used by Lambda: builds the clients once per execution environment. */
     public PaymentWorkerHandler() {
         Env env = Env.fromSystem();
@@ -39,6 +43,7 @@ public class PaymentWorkerHandler implements RequestHandler<SQSEvent, SQSBatchRe
         Clock clock = Clock.systemUTC();
         this(new SqsBatch(new SqsDeadLetters(aws.sqs(), clock)), new EventCodec(),
                 new CapturePayment(new DynamoDbOrderStore(aws.dynamoDb(), env.require("ORDERS_TABLE")), clock));
+        this.priming = Priming.register(aws, Priming.dynamoDb(), Priming.sqs());
     }
 
     public PaymentWorkerHandler(SqsBatch batch, EventCodec codec, CapturePayment capturePayment) {

@@ -10,6 +10,7 @@ import eventjobs.core.Log;
 import eventjobs.core.api.ApiError;
 import eventjobs.core.api.HttpApi;
 import eventjobs.core.aws.AwsClients;
+import eventjobs.core.snapstart.Priming;
 import eventjobs.core.events.EventCodec;
 import eventjobs.core.idempotency.DynamoDbIdempotencyStore;
 import eventjobs.core.idempotency.Idempotency;
@@ -38,6 +39,9 @@ public class PaymentsWebhookHandler implements RequestHandler<APIGatewayV2HTTPEv
 
     private final ReceivePayment receivePayment;
 
+    /** Set by the Lambda constructor only: keeps the SnapStart hooks referenced (CRaC holds them weakly). */
+    private Priming priming;
+
     /** Used by Lambda: builds the clients and reads the signing secret once per execution environment. */
     public PaymentsWebhookHandler() {
         Env env = Env.fromSystem();
@@ -52,6 +56,8 @@ public class PaymentsWebhookHandler implements RequestHandler<APIGatewayV2HTTPEv
                         ReceivePayment.REMEMBER_EVENTS_FOR),
                 new SqsPaymentQueue(aws.sqs(), env.require("PAYMENTS_QUEUE_URL"), codec, clock),
                 codec, clock));
+        // the signing secret is read on the first request, after a restore: it is not in the snapshot
+        this.priming = Priming.register(aws, Priming.dynamoDb(), Priming.sqs());
     }
 
     public PaymentsWebhookHandler(ReceivePayment receivePayment) {

@@ -10,6 +10,7 @@ import eventjobs.core.events.EventCodec;
 import eventjobs.core.idempotency.DynamoDbIdempotencyStore;
 import eventjobs.core.idempotency.Idempotency;
 import eventjobs.reports.DynamoDbDailyTotals;
+import eventjobs.core.snapstart.Priming;
 import eventjobs.reports.DynamoDbJobStore;
 import eventjobs.reports.JobStatus;
 import eventjobs.reports.JobStore;
@@ -25,6 +26,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -44,6 +46,9 @@ public class ReportWorkerHandler implements RequestStreamHandler {
     private final Idempotency idempotency;
     private final Clock clock;
 
+    /** Set by the Lambda constructor only: keeps the SnapStart hooks referenced (CRaC holds them weakly). */
+    private Priming priming;
+
     /** Used by Lambda: builds the clients once per execution environment. */
     public ReportWorkerHandler() {
         Env env = Env.fromSystem();
@@ -56,12 +61,15 @@ public class ReportWorkerHandler implements RequestStreamHandler {
         JobStore jobs = new DynamoDbJobStore(dynamo, env.require("JOBS_TABLE"));
         BuildReport.ReportSink sink = (key, csv) -> s3.putObject(r -> r.bucket(bucket).key(key)
                 .contentType("text/csv; charset=utf-8"), RequestBody.fromBytes(csv));
-        this(new AsyncJob(new SqsFailureQueue(aws.sqs(), env.require("FAILURES_QUEUE_URL")), clock), new EventCodec(),
+        EventCodec codec = new EventCodec();
+        this(new AsyncJob(new SqsFailureQueue(aws.sqs(), env.require("FAILURES_QUEUE_URL")), clock), codec,
                 new BuildReport(new DynamoDbDailyTotals(dynamo, env.require("DAILY_TOTALS_TABLE"), env.require("IDEMPOTENCY_TABLE")),
                         jobs, sink, clock), jobs,
                 new Idempotency(new DynamoDbIdempotencyStore(dynamo, env.require("IDEMPOTENCY_TABLE")), clock,
                         Duration.ofDays(7)),
                 clock);
+        this.priming = Priming.register(aws, Priming.events(codec, () -> ReportRequest.sample().event("/priming", Instant.EPOCH)),
+                Priming.dynamoDb(), Priming.s3(), Priming.sqs());
     }
 
     public ReportWorkerHandler(AsyncJob job, EventCodec codec, BuildReport buildReport, JobStore jobs,

@@ -10,10 +10,12 @@ import eventjobs.core.api.HttpApi;
 import eventjobs.core.aws.AwsClients;
 import eventjobs.core.events.EventCodec;
 import eventjobs.core.events.Violation;
+import eventjobs.core.snapstart.Priming;
 import eventjobs.reports.DynamoDbJobStore;
 import eventjobs.reports.Job;
 import eventjobs.reports.JobStatus;
 import eventjobs.reports.JobStore;
+import eventjobs.reports.ReportRequest;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvocationType;
@@ -24,6 +26,7 @@ import tools.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -52,6 +55,9 @@ public class ReportsApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, 
     private final Duration linkValidity;
     private final Clock clock;
 
+    /** Set by the Lambda constructor only: keeps the SnapStart hooks referenced (CRaC holds them weakly). */
+    private Priming priming;
+
     /** Used by Lambda: builds the clients once per execution environment. */
     public ReportsApiHandler() {
         Env env = Env.fromSystem();
@@ -67,6 +73,8 @@ public class ReportsApiHandler implements RequestHandler<APIGatewayV2HTTPEvent, 
                 finishWithin, clock),
                 jobs, s3Downloads(aws.presigner(), env.require("RESULTS_BUCKET")),
                 Duration.ofSeconds(env.optional("DOWNLOAD_URL_SECONDS").map(Long::parseLong).orElse(900L)), clock);
+        this.priming = Priming.register(aws, Priming.events(codec, () -> ReportRequest.sample().event("/priming", Instant.EPOCH)),
+                Priming.dynamoDb(), Priming.lambda(), Priming.s3Presigner());
     }
 
     public ReportsApiHandler(RequestReport requestReport, JobStore jobs, Downloads downloads, Duration linkValidity, Clock clock) {
