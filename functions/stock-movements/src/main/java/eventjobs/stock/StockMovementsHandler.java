@@ -9,6 +9,7 @@ import eventjobs.core.JobFailure;
 import eventjobs.core.Log;
 import eventjobs.core.async.SqsFailureQueue;
 import eventjobs.core.aws.AwsClients;
+import eventjobs.core.snapstart.Priming;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -37,12 +38,16 @@ public class StockMovementsHandler implements RequestHandler<KafkaEvent, String>
 
     private final ApplyStockMovements apply;
 
+    /** Set by the Lambda constructor only: keeps the SnapStart hooks referenced (CRaC holds them weakly). */
+    private Priming priming;
+
     /** Used by Lambda: builds the clients once per execution environment. */
     public StockMovementsHandler() {
         Env env = Env.fromSystem();
         AwsClients aws = AwsClients.fromEnvironment();
         this(new ApplyStockMovements(new DynamoDbStockStore(aws.dynamoDb(), env.require("STOCK_TABLE")),
                 new SqsFailureQueue(aws.sqs(), env.require("FAILURES_QUEUE_URL")), Clock.systemUTC()));
+        this.priming = Priming.register(aws, Priming.dynamoDb(), Priming.sqs());
     }
 
     public StockMovementsHandler(ApplyStockMovements apply) {
