@@ -16,6 +16,16 @@ import eventjobs.local.template.NotEmulated;
 import eventjobs.local.template.SamTemplate;
 import eventjobs.local.template.Specs;
 import eventjobs.local.template.TemplateException;
+import eventjobs.local.sources.KafkaSource;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.serialization.StringSerializer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.concurrent.ExecutionException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -50,7 +60,8 @@ import java.util.concurrent.CountDownLatch;
 /** {@code eventjobs-local}: the template on this machine, with no Docker and no AWS account. */
 @Command(name = "eventjobs-local", mixinStandardHelpOptions = true, version = "eventjobs-local 0.1",
         description = "Runs template.yaml locally: an embedded AWS endpoint, every function behind its real triggers.",
-        subcommands = {Main.Start.class, Main.Invoke.class, Main.Provision.class, Main.Queues.class, Main.RedriveCommand.class})
+        subcommands = {Main.Start.class, Main.Invoke.class, Main.Provision.class, Main.Queues.class, Main.RedriveCommand.class,
+                Main.Publish.class})
 public final class Main {
 
     public static void main(String[] args) {
@@ -255,6 +266,9 @@ public final class Main {
             template.secrets().forEach(x -> out.println("  secret         " + x.logicalId() + " = " + x.name()
                     + "  (read it: aws --endpoint-url " + endpoint + " secretsmanager get-secret-value --secret-id "
                     + x.name() + " --query SecretString --output text)"));
+            runtime.kafka().ifPresent(kafka -> out.println("  Kafka          " + kafka.bootstrapServers()
+                    + " (in this JVM, KRaft; topics: " + String.join(", ", kafka.topics()) + ", " + KafkaSource.PARTITIONS
+                    + " partitions each; publish: local/run publish --topic TOPIC [--key KEY] 'VALUE')"));
             template.functions().forEach(f -> out.println("  function       " + f.logicalId() + " = " + f.name() + " ("
                     + f.events().stream().map(Specs.Event::name).toList() + ")"));
             out.println("  AOT cache      " + aotCache(runtime));
@@ -407,4 +421,70 @@ public final class Main {
         }
     }
 
+    @Command(name = "publish", mixinStandardHelpOptions = true, description = {
+            "Publish records to a topic of the Kafka broker `start` runs for a template with a SelfManagedKafka or MSK"
+                    + " event; prints topic-partition@offset of each. Records with one key go to one partition, in order.",
+            "  local/run publish --topic stock-movements --key BOOK-001 '{\"movementId\":\"mv-1\",\"sku\":\"BOOK-001\",\"delta\":-2}'"})
+    static final class Publish implements Callable<Integer> {
+        @Option(names = "--topic", required = true, description = "the topic (created with one partition if it does not exist)")
+        String topic;
+
+        @Option(names = "--key", description = "the records' key (default: none, the producer spreads them)")
+        String key;
+
+        @Option(names = "--partition", description = "the partition (default: by key)")
+        Integer partition;
+
+        @Option(names = {"-H", "--header"}, paramLabel = "NAME=VALUE", description = "a header of every record (repeatable)")
+        Map<String, String> headers = new LinkedHashMap<>();
+
+        @Option(names = "--work-dir", defaultValue = ".eventjobs", description = "the --work-dir of `start` (default: ${DEFAULT-VALUE}),"
+                + " where it writes the broker's address")
+        Path workDirectory;
+
+        @Option(names = "--bootstrap-servers", description = "publish to this broker instead of the one `start` runs")
+        String bootstrapServers;
+
+        @Parameters(arity = "1..*", paramLabel = "VALUE", description = "a record's value (UTF-8 text); several make several records")
+        List<String> values;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            String servers = Optional.ofNullable(bootstrapServers).orElseGet(this::runningBroker);
+            Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers,
+                    ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000,
+                    ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
+            try (var producer = new KafkaProducer<>(config, new StringSerializer(), new StringSerializer())) {
+                for (String value : values) {
+                    ProducerRecord<String, String> record = new ProducerRecord<>(topic, partition, key, value);
+                    headers.forEach((name, header) -> record.headers().add(name, header.getBytes(StandardCharsets.UTF_8)));
+                    RecordMetadata sent = producer.send(record).get();
+                    spec.commandLine().getOut().println(sent.topic() + "-" + sent.partition() + "@" + sent.offset());
+                }
+                return 0;
+            } catch (ExecutionException e) {
+                throw new UserError("the Kafka broker at " + servers + " refused the record: " + e.getCause().getMessage());
+            } catch (KafkaException e) {
+                throw new UserError("the Kafka broker at " + servers + " does not answer (is local/run start still running?): "
+                        + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return 1;
+            }
+        }
+
+        private String runningBroker() {
+            Path file = workDirectory.resolve(KafkaSource.BOOTSTRAP_FILE);
+            try {
+                return Files.readString(file).strip();
+            } catch (IOException e) {
+                throw new UserError("no Kafka broker is running for --work-dir " + workDirectory + " (" + file + " is missing):"
+                        + " local/run start runs one when the template has a SelfManagedKafka or MSK event; for"
+                        + " StockMovementsFunction start with --parameter-overrides KafkaBootstrapServers=localhost:9092");
+            }
+        }
+    }
 }

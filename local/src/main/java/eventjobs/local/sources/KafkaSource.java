@@ -179,7 +179,7 @@ public final class KafkaSource implements EventSource {
     @Override
     public synchronized void start() {
         broker = KafkaBroker.start(context.workDirectory().resolve("kafka").resolve("data"));
-        broker.createTopics(mappings.stream().flatMap(m -> m.event().topics().stream()).toList(), PARTITIONS);
+        broker.createTopics(topics(), PARTITIONS);
         writeBootstrapFile();
         for (Subscription<Mapping> subscription : mappings) {
             if (subscription.event().reportBatchItemFailures()) {
@@ -197,6 +197,11 @@ public final class KafkaSource implements EventSource {
     /** Where Kafka clients connect, once started. */
     public String bootstrapServers() {
         return broker.bootstrapServers();
+    }
+
+    /** The topics of the mappings, which the broker creates. */
+    public List<String> topics() {
+        return mappings.stream().flatMap(m -> m.event().topics().stream()).distinct().toList();
     }
 
     /** The running broker, once started. */
