@@ -103,6 +103,7 @@ class KafkaSourceTest {
                             DestinationConfig: { OnFailure: { Destination: !GetAtt Parked.Arn } }
                 """.formatted(dir);
         Files.writeString(dir.resolve("template.yaml"), template);
+        Files.createDirectories(dir.resolve("work/kafka/data/left-from-an-earlier-start"));
         aws = EmbeddedAws.start(0);
         runtime = LocalRuntime.start(LocalRuntime.Options.builder(dir.resolve("template.yaml")).stackName("k")
                 .workDirectory(dir.resolve("work")).build(), aws, FunctionLogs.discard(), new InvocationLog() {
@@ -152,9 +153,10 @@ class KafkaSourceTest {
     }
 
     @Test
-    void start_shouldRunOneBrokerWithTheTopicsOfTheMappings_andWriteWhereItListens() throws Exception {
+    void start_shouldRunOneBrokerOnAnEmptyDataDirectory_withTheTopicsOfTheMappings_andWriteWhereItListens() throws Exception {
         KafkaSource kafka = runtime.kafka().orElseThrow();
 
+        assertThat(dir.resolve("work/kafka/data/left-from-an-earlier-start")).doesNotExist();
         assertThat(Files.readString(dir.resolve("work").resolve(KafkaSource.BOOTSTRAP_FILE)).strip())
                 .isEqualTo(kafka.bootstrapServers()).startsWith("127.0.0.1:");
         try (var admin = kafka.broker().admin()) {
