@@ -60,7 +60,7 @@ class MainTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"start", "invoke", "provision", "queues", "redrive"})
+    @ValueSource(strings = {"start", "invoke", "provision", "queues", "redrive", "publish"})
     void help_shouldExit0_forEveryCommand(String command) {
         assertThat(run(command, "--help")).isZero();
         assertThat(out.toString()).startsWith("Usage: eventjobs-local " + command);
@@ -135,5 +135,19 @@ class MainTest {
         assertThat(warning).contains("eventjobs-local: warning: event file " + sqsEvent + " looks like a SQS event, but Web is"
                 + " triggered by HttpApi");
         assertThat(answered503).isEqualTo(1);
+    }
+
+    @Test
+    void publish_shouldSayHowToStartABroker_whenNoneRunsForTheWorkDirectory() {
+        CommandLine cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+
+        int status = cli.execute("publish", "--work-dir", dir.resolve("work").toString(), "--topic", "t", "v");
+
+        assertThat(status).isEqualTo(2);
+        assertThat(err.toString()).startsWith("eventjobs-local: no Kafka broker is running for --work-dir " + dir.resolve("work"))
+                .contains("local/run start runs one when the template has a SelfManagedKafka or MSK event");
+        assertThat(out.toString()).isEmpty();
     }
 }
