@@ -150,4 +150,17 @@ class MainTest {
                 .contains("local/run start runs one when the template has a SelfManagedKafka or MSK event");
         assertThat(out.toString()).isEmpty();
     }
+
+    @Test
+    void eventFile_shouldTellKafkaEventsApart_forTheMismatchWarning() throws IOException {
+        var web = eventjobs.local.template.SamTemplate.load(dir.resolve("template.yaml"), "m", java.util.Map.of())
+                .function("Web").orElseThrow();
+        Path selfManaged = file("kafka.json", "{\"eventSource\": \"SelfManagedKafka\", \"records\": {}}");
+        Path msk = file("msk.json", "{\"eventSource\": \"aws:kafka\", \"eventSourceArn\": \"arn:aws:kafka:x\", \"records\": {}}");
+
+        assertThat(EventFile.read(selfManaged, web).mismatch(web)).hasValueSatisfying(warning ->
+                assertThat(warning).contains("looks like a SelfManagedKafka event, but Web is triggered by HttpApi"));
+        assertThat(EventFile.read(msk, web).mismatch(web)).hasValueSatisfying(warning ->
+                assertThat(warning).contains("looks like a MSK event"));
+    }
 }
