@@ -46,6 +46,9 @@ class StockMovementsTest {
     private static final String STACK = "stk";
     private static final Map<String, String> KAFKA = Map.of("KafkaBootstrapServers", "kafka.example.com:9096");
 
+    /** What the Kafka mapping did, to tell why when a wait runs out. */
+    private static final List<String> LOG = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     private static EmbeddedAws aws;
     private static LocalRuntime runtime;
     private static Path work;
@@ -59,7 +62,19 @@ class StockMovementsTest {
         work = Files.createTempDirectory("stock");
         runtime = LocalRuntime.start(LocalRuntime.Options.builder(ROOT.resolve("template.yaml")).stackName(STACK)
                 .parameters(KAFKA).workDirectory(work).chaos(Chaos.parse("seed=7,duplicate=1,lose-response=0.3"))
-                .build(), aws, FunctionLogs.discard(), InvocationLog.discard());
+                .build(), aws, FunctionLogs.discard(), new InvocationLog() {
+                    @Override
+                    public void invoked(String function, String trigger, eventjobs.local.runtime.InvocationResult result, String detail) {
+                        if (trigger.startsWith("kafka:")) {
+                            LOG.add(result.outcome() + " " + detail);
+                        }
+                    }
+
+                    @Override
+                    public void problem(String source, String message) {
+                        LOG.add("problem " + source + ": " + message);
+                    }
+                });
         dynamo = aws.dynamoDb();
         sqs = aws.sqs();
     }
@@ -81,6 +96,14 @@ class StockMovementsTest {
         String url = sqs.getQueueUrl(r -> r.queueName(STACK + "-StockMovementsDLQ")).queueUrl();
         return sqs.receiveMessage(r -> r.queueUrl(url).maxNumberOfMessages(10).messageAttributeNames("All")
                 .visibilityTimeout(0)).messages();
+    }
+
+    private static java.util.Set<String> parkedReasons() {
+        java.util.Set<String> reasons = new java.util.HashSet<>();
+        for (int i = 0; i < 5; i++) {
+            parked().forEach(m -> reasons.add(m.messageAttributes().get(DeadLetter.REASON).stringValue()));
+        }
+        return reasons;
     }
 
     private static String movement(String id, String sku, long delta) {
@@ -110,14 +133,23 @@ class StockMovementsTest {
             }
         }
 
-        await("every movement applied").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
-                .until(() -> expected.entrySet().stream().allMatch(e -> quantity(e.getKey()) == e.getValue()) && parked().size() == 2);
+        List<String> reasons = List.of("delta must be a whole number, was missing",
+                "movement mv-1 was applied before as SKU-1 3, not SKU-9 5; the stock is left as it was");
+        try {
+            await("every movement applied").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> expected.entrySet().stream().allMatch(e -> quantity(e.getKey()) == e.getValue())
+                            && parkedReasons().containsAll(reasons));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            Map<String, Long> actual = new HashMap<>();
+            expected.keySet().forEach(sku -> actual.put(sku, quantity(sku)));
+            throw new AssertionError("expected " + expected + ", have " + actual + ", parked " + parkedReasons()
+                    + "; the mapping: " + String.join("\n", LOG), e);
+        }
         Thread.sleep(2000); // redelivered batches still under way would show here
         expected.forEach((sku, units) -> assertThat(quantity(sku)).as(sku).isEqualTo(units));
         assertThat(quantity("SKU-9")).isZero();
-        assertThat(parked()).extracting(m -> m.messageAttributes().get(DeadLetter.REASON).stringValue()).containsExactlyInAnyOrder(
-                "delta must be a whole number, was missing",
-                "movement mv-1 was applied before as SKU-1 3, not SKU-9 5; the stock is left as it was");
+        // a batch Lambda sends again parks its bad records again: the same reasons, nothing else
+        assertThat(parkedReasons()).containsExactlyInAnyOrderElementsOf(reasons);
         assertThat(runtime.chaosSummary().orElseThrow().count(Fault.DUPLICATE)).as("batches delivered twice").isPositive();
     }
 
