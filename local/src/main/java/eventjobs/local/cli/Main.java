@@ -245,6 +245,10 @@ public final class Main {
             out.println("eventjobs-local: " + template.file() + " is running as stack " + template.stackName());
             out.println("  AWS endpoint   " + endpoint + (runtime.aws().embedded() ? " (embedded: SQS, S3, DynamoDB, Secrets Manager, Lambda)" : ""));
             out.println("  Lambda API     " + runtime.lambdaEndpoint() + " (AWS_ENDPOINT_URL_LAMBDA of every function)");
+            if (runtime.aws().embedded()) {
+                out.println("  Console        " + runtime.aws().endpoint().resolve("/_eventjobs/")
+                        + " (functions, queues and their lag, DLQs with reasons and redrive, invocations with their logs)");
+            }
             runtime.api().ifPresent(api -> {
                 out.println("  HTTP API       http://localhost:" + api.port());
                 api.describe().forEach(route -> out.println("                 " + route));
@@ -358,7 +362,11 @@ public final class Main {
         }
     }
 
-    @Command(name = "queues", mixinStandardHelpOptions = true, description = "Depth of every queue of the template: visible, in flight, delayed.")
+    @Command(name = "queues", mixinStandardHelpOptions = true, description = {
+            "Depth of every queue of the template: visible, in flight, delayed, and the age of its oldest message (lag).",
+            "The age is what CloudWatch's ApproximateAgeOfOldestMessage would say: the oldest message not deleted"
+                    + " (visible or in flight), read from the embedded ElasticMQ without receiving anything; n/a on"
+                    + " another endpoint (AWS_ENDPOINT_URL), whose queues have no such attribute."})
     static final class Queues implements Callable<Integer> {
         @Mixin
         Common common;
@@ -370,12 +378,37 @@ public final class Main {
             try (SqsClient sqs = aws.sqs(); DynamoDbClient dynamo = aws.dynamoDb(); var s3 = aws.s3();
                  var secrets = aws.secretsManager()) {
                 Map<String, Map<String, String>> depths = new Provisioner(sqs, dynamo, s3, secrets).depths(template);
-                System.out.printf("%-28s %8s %10s %8s%n", "queue", "visible", "in flight", "delayed");
+                Optional<Map<String, Long>> ages = ages(aws.endpoint());
+                Map<String, String> names = new LinkedHashMap<>();
+                template.queues().forEach(q -> names.put(q.logicalId(), q.name()));
+                System.out.printf("%-28s %8s %10s %8s %8s%n", "queue", "visible", "in flight", "delayed", "lag");
                 depths.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> System.out.printf(
-                        "%-28s %8s %10s %8s%n", e.getKey(), e.getValue().get("ApproximateNumberOfMessages"),
+                        "%-28s %8s %10s %8s %8s%n", e.getKey(), e.getValue().get("ApproximateNumberOfMessages"),
                         e.getValue().get("ApproximateNumberOfMessagesNotVisible"),
-                        e.getValue().get("ApproximateNumberOfMessagesDelayed")));
+                        e.getValue().get("ApproximateNumberOfMessagesDelayed"),
+                        ages.map(a -> a.getOrDefault(names.get(e.getKey()), 0L) + " s").orElse("n/a")));
                 return 0;
+            }
+        }
+
+        /** Age in seconds of each queue's oldest message, by queue name, from the endpoint's {@code /_eventjobs/queues}. */
+        static Optional<Map<String, Long>> ages(URI endpoint) {
+            try {
+                HttpResponse<String> response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build()
+                        .send(HttpRequest.newBuilder(endpoint.resolve("/_eventjobs/queues")).timeout(Duration.ofSeconds(5)).build(),
+                                HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() != 200) {
+                    return Optional.empty();
+                }
+                Map<String, Long> ages = new LinkedHashMap<>();
+                tools.jackson.databind.json.JsonMapper.shared().readTree(response.body()).path("queues").forEach(queue ->
+                        ages.put(queue.path("name").asString(), queue.path("ageOfOldestMessageSeconds").asLong()));
+                return Optional.of(ages);
+            } catch (IOException | tools.jackson.core.JacksonException e) {
+                return Optional.empty();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
             }
         }
     }

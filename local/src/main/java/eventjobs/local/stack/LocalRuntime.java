@@ -3,6 +3,8 @@ package eventjobs.local.stack;
 import eventjobs.local.aws.EmbeddedAws;
 import eventjobs.local.aws.Gateway;
 import eventjobs.local.chaos.Chaos;
+import eventjobs.local.console.Activity;
+import eventjobs.local.console.Console;
 import eventjobs.local.chaos.ChaosSummary;
 import eventjobs.local.chaos.Fault;
 import eventjobs.local.chaos.Injector;
@@ -25,6 +27,7 @@ import eventjobs.local.template.SamTemplate;
 import eventjobs.local.template.Specs;
 import eventjobs.local.template.TemplateException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -214,11 +217,15 @@ public final class LocalRuntime implements AutoCloseable {
     private final LambdaApi lambdaApi;
     private final List<EventSource> sources;
     private final Optional<Injector> chaos;
+    private final Activity activity;
     private volatile boolean started;
 
-    private LocalRuntime(Options options, EmbeddedAws aws, FunctionLogs logs, InvocationLog log) {
+    private LocalRuntime(Options options, EmbeddedAws aws, FunctionLogs functionLogs, InvocationLog invocationLog) {
         this.aws = aws;
-        this.log = log;
+        this.activity = new Activity(Clock.systemUTC(),
+                name -> Optional.ofNullable(logicalIdByName.get(LambdaApi.functionName(name))).orElse(name));
+        this.log = activity.tee(invocationLog);
+        FunctionLogs logs = activity.tee(functionLogs);
         this.chaos = options.chaos().map(spec -> new Injector(spec, log));
         if (options.chaos().filter(spec -> spec.rate(Fault.AWS_ERRORS) > 0).isPresent() && aws.gateway().isEmpty()) {
             log.problem("chaos", "aws-errors are injected only on the embedded endpoint, not on " + aws.endpoint()
@@ -245,11 +252,30 @@ public final class LocalRuntime implements AutoCloseable {
                     template, aws, sqs, s3, log, options.clock(), options.apiPort(), deliveryFaults())) : List.of();
             sources.forEach(this::own);
             sources.forEach(EventSource::start);
+            mountConsole();
             started = true;
         } catch (RuntimeException e) {
             close();
             throw e;
         }
+    }
+
+    /**
+     * Serves the console under /_eventjobs/ on the embedded endpoint (an external one, such as
+     * LocalStack, is not ours to add pages to). The last runtime started on an endpoint has it.
+     */
+    private void mountConsole() {
+        if (aws.gateway().isEmpty() || aws.queueWatch().isEmpty()) {
+            return;
+        }
+        LambdaClient lambda = own(aws.toEndpoint(LambdaClient.builder()).build());
+        own(new Console(template, aws.gateway().get(), this::functions, sqs, aws.queueWatch().get(), activity,
+                () -> new Redrive(sqs, lambda, template), Clock.systemUTC()).mount());
+    }
+
+    /** What the stack did lately: what the console shows. */
+    public Activity activity() {
+        return activity;
     }
 
     /** Loads, provisions and starts; on failure stops what it started and rethrows. */
