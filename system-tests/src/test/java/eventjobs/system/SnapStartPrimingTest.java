@@ -76,7 +76,9 @@ class SnapStartPrimingTest {
             env.putAll(function.environment());
             env.remove("JAVA_TOOL_OPTIONS");
             env.putAll(Map.of("AWS_REGION", "us-east-1", "AWS_ACCESS_KEY_ID", "test", "AWS_SECRET_ACCESS_KEY", "test",
-                    "AWS_ENDPOINT_URL", endpoint, "EVENTJOBS_ENDPOINT_URL", endpoint, "PATH", System.getenv("PATH")));
+                    "AWS_ENDPOINT_URL", endpoint, "EVENTJOBS_ENDPOINT_URL", endpoint, "PATH", System.getenv("PATH"),
+                    // what Lambda sets while it initializes a version for its snapshot
+                    "AWS_LAMBDA_INITIALIZATION_TYPE", "snap-start"));
             Path output = Files.createTempFile("priming-" + function.logicalId(), ".log");
             Process run = process.redirectErrorStream(true).redirectOutput(output.toFile()).start();
             boolean exited = run.waitFor(90, TimeUnit.SECONDS);

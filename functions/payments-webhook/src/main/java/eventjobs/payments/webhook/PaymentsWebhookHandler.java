@@ -20,6 +20,7 @@ import tools.jackson.databind.json.JsonMapper;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * PaymentsWebhookFunction, behind the HTTP API's {@code POST /webhooks/payments} (payload format
@@ -31,7 +32,7 @@ import java.util.Map;
  * fails, which the provider retries.
  *
  * <p>Environment: {@code PAYMENTS_WEBHOOK_SECRET} (the secret's ARN or name in Secrets Manager,
- * read at init), {@code PAYMENTS_QUEUE_URL}, {@code IDEMPOTENCY_TABLE}.
+ * read at init, or by the first request under SnapStart), {@code PAYMENTS_QUEUE_URL}, {@code IDEMPOTENCY_TABLE}.
  */
 public class PaymentsWebhookHandler implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
 
@@ -50,13 +51,15 @@ public class PaymentsWebhookHandler implements RequestHandler<APIGatewayV2HTTPEv
         EventCodec codec = new EventCodec();
         SecretsManagerClient secrets = aws.secretsManager();
         String secretId = env.require("PAYMENTS_WEBHOOK_SECRET");
+        Supplier<String> source = () -> secrets.getSecretValue(r -> r.secretId(secretId)).secretString();
+        // Lambda says which init this is; a SnapStart init is snapshotted, secret and all
+        boolean snapshotted = env.optional("AWS_LAMBDA_INITIALIZATION_TYPE").filter("snap-start"::equals).isPresent();
         this(new ReceivePayment(
-                new SigningSecret(() -> secrets.getSecretValue(r -> r.secretId(secretId)).secretString(), clock),
+                snapshotted ? SigningSecret.onFirstUse(source, clock) : new SigningSecret(source, clock),
                 new Idempotency(new DynamoDbIdempotencyStore(aws.dynamoDb(), env.require("IDEMPOTENCY_TABLE")), clock,
                         ReceivePayment.REMEMBER_EVENTS_FOR),
                 new SqsPaymentQueue(aws.sqs(), env.require("PAYMENTS_QUEUE_URL"), codec, clock),
                 codec, clock));
-        // the signing secret is read on the first request, after a restore: it is not in the snapshot
         this.priming = Priming.register(aws, Priming.dynamoDb(), Priming.sqs());
     }
 

@@ -17,8 +17,9 @@ import java.util.function.Supplier;
  *       forged requests costs one read a minute, not one each.</li>
  * </ul>
  * A failed read is thrown to the caller (the request is answered 503 and the provider sends it
- * again later), never hidden behind the old value. With SnapStart the read at init is part of the
- * snapshot, and so is its time: the first request after a restore finds it old and reads again.
+ * again later), never hidden behind the old value. Under SnapStart the secret is not read at init
+ * ({@link #onFirstUse}): it would be kept in every snapshot of the version, and a restore would
+ * start with a value of the day the version was published; the first request reads it instead.
  * Thread-safe.
  */
 public final class SigningSecret {
@@ -38,14 +39,25 @@ public final class SigningSecret {
      * @throws IllegalStateException when the secret is empty
      */
     public SigningSecret(Supplier<String> source, Clock clock) {
-        this.source = source;
-        this.clock = clock;
-        read();
+        this(source, clock, true);
     }
 
-    /** The secret's bytes (UTF-8), read again first if it is older than {@link #MAX_AGE}. */
+    private SigningSecret(Supplier<String> source, Clock clock, boolean readNow) {
+        this.source = source;
+        this.clock = clock;
+        if (readNow) {
+            read();
+        }
+    }
+
+    /** A secret read by the first {@link #current()}, not now: for an init that SnapStart snapshots. */
+    public static SigningSecret onFirstUse(Supplier<String> source, Clock clock) {
+        return new SigningSecret(source, clock, false);
+    }
+
+    /** The secret's bytes (UTF-8), read first if it was never read or is older than {@link #MAX_AGE}. */
     public synchronized byte[] current() {
-        if (Duration.between(readAt, clock.instant()).compareTo(MAX_AGE) > 0) {
+        if (secret == null || Duration.between(readAt, clock.instant()).compareTo(MAX_AGE) > 0) {
             read();
         }
         return secret.clone();
@@ -57,6 +69,10 @@ public final class SigningSecret {
      * @return whether a new value was read (then a signature is worth checking again)
      */
     public synchronized boolean reloadAfterMismatch() {
+        if (secret == null) {
+            current();
+            return true;
+        }
         if (Duration.between(readAt, clock.instant()).compareTo(MIN_INTERVAL) < 0) {
             return false;
         }

@@ -32,6 +32,25 @@ class SigningSecretTest {
     }
 
     @Test
+    void onFirstUse_shouldReadNothingUntilTheFirstRequest_soASnapshotHoldsNoSecret() {
+        SigningSecret secret = SigningSecret.onFirstUse(source, clock);
+        assertThat(source.reads).isZero();
+
+        assertThat(text(secret.current())).isEqualTo("first");
+        assertThat(text(secret.current())).isEqualTo("first");
+        assertThat(source.reads).isEqualTo(1);
+    }
+
+    @Test
+    void onFirstUse_reloadAfterMismatch_shouldReadTheFirstValue() {
+        SigningSecret secret = SigningSecret.onFirstUse(source, clock);
+
+        assertThat(secret.reloadAfterMismatch()).isTrue();
+        assertThat(text(secret.current())).isEqualTo("first");
+        assertThat(source.reads).isEqualTo(1);
+    }
+
+    @Test
     void current_shouldReadAgain_onlyOnceOlderThanMaxAge() {
         SigningSecret secret = new SigningSecret(source, clock);
 
