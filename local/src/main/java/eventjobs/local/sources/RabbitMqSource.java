@@ -179,6 +179,13 @@ public final class RabbitMqSource implements EventSource {
                 "x-delivery-limit", DELIVERY_LIMIT - 1));
     }
 
+    /** Each mapped queue, with the logical id of the function it feeds. */
+    public Map<String, String> queues() {
+        Map<String, String> queues = new java.util.LinkedHashMap<>();
+        mappings.forEach(m -> queues.put(m.event().queue(), m.function().logicalId()));
+        return queues;
+    }
+
     /** The local broker, once started. */
     public Optional<RabbitMqServer> server() {
         return server;

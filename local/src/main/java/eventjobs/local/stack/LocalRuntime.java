@@ -367,6 +367,12 @@ public final class LocalRuntime implements AutoCloseable {
                 .flatMap(source -> source.server().stream()).findFirst();
     }
 
+    /** The queues of the template's MQ events, each with the logical id of the function it feeds. */
+    public Map<String, String> rabbitMqQueues() {
+        return sources.stream().filter(RabbitMqSource.class::isInstance).map(RabbitMqSource.class::cast).findFirst()
+                .map(RabbitMqSource::queues).orElse(Map.of());
+    }
+
     /** The function with this name or logical id. */
     private Optional<FunctionTarget> function(String name) {
         return Optional.ofNullable(logicalIdByName.get(name)).map(functions::get);
