@@ -47,6 +47,7 @@ final class TemplateRules {
         streamMappings(cfn, handlerReturnType, violations);
         asyncDestinations(cfn, violations);
         noWildcardActions(cfn, violations);
+        invokePermissionsNameTheirSource(cfn, violations);
         alarmsCoverEveryFailurePath(cfn, violations);
         alarmsNotify(cfn, violations);
         logsAreKept(cfn, violations);
@@ -144,6 +145,22 @@ final class TemplateRules {
             }
         }
         return asyncInvoked;
+    }
+
+    /**
+     * A service may invoke a function only from the resource meant to: an invoke permission for
+     * S3, SNS or EventBridge without {@code SourceArn} lets any bucket, topic or rule of the
+     * account invoke it (SAM's own permission for a {@code Type: S3} event is such a one).
+     */
+    private static void invokePermissionsNameTheirSource(CloudFormation cfn, List<String> violations) {
+        for (Map.Entry<String, JsonNode> permission : cfn.resources("AWS::Lambda::Permission")) {
+            JsonNode properties = permission.getValue().path("Properties");
+            String principal = properties.path("Principal").asString();
+            if (ASYNC_PRINCIPALS.contains(principal) && properties.path("SourceArn").isMissingNode()) {
+                violations.add(permission.getKey() + " lets any " + principal + " resource of the account invoke "
+                        + cfn.function(properties.path("FunctionName")).orElse("?") + ": it has no SourceArn");
+            }
+        }
     }
 
     private static void noWildcardActions(CloudFormation cfn, List<String> violations) {

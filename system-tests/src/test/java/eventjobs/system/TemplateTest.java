@@ -64,6 +64,7 @@ class TemplateTest {
                 "UploadFunction is invoked asynchronously but has no OnFailure destination",
                 "InvokedFunction is invoked asynchronously but has no OnFailure destination",
                 "CallerFunctionRole allows the wildcard action sqs:*",
+                "UploadFunctionUpPermission lets any s3.amazonaws.com resource of the account invoke UploadFunction",
                 "CallerFunction has no alarm on AWS/Lambda Errors",
                 "NoRedriveFunction has no alarm on AWS/Lambda Throttles",
                 "UploadFunction has no alarm on AWS/Lambda AsyncEventAge, though it is invoked asynchronously",

@@ -24,6 +24,7 @@ final class S3Notifications implements Consumer<ObjectCreated> {
     record Filter(String name, String bucketLogicalId, List<String> events, String prefix, String suffix)
             implements EventSource.Event {
 
+        /** A {@code Type: S3} event, or an entry of a bucket's {@code LambdaConfigurations} read as one. */
         static Filter read(EventProperties properties) {
             return new Filter(properties.name(), properties.bucket("Bucket"), properties.strings("Events"),
                     properties.s3KeyRule("prefix"), properties.s3KeyRule("suffix"));

@@ -46,7 +46,7 @@ public final class SamTemplate {
                     "FifoQueue", "Tags"),
             "AWS::DynamoDB::Table", Set.of("TableName", "AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes",
                     "TimeToLiveSpecification", "StreamSpecification", "BillingMode", "Tags"),
-            "AWS::S3::Bucket", Set.of("BucketName", "Tags"),
+            "AWS::S3::Bucket", Set.of("BucketName", "NotificationConfiguration", "Tags"),
             "AWS::SecretsManager::Secret", Set.of("Name", "Description", "SecretString", "GenerateSecretString", "Tags"));
     /** Function properties that change nothing when run locally. */
     private static final Set<String> NO_LOCAL_EFFECT = Set.of("Architectures", "AutoPublishAlias", "SnapStart",
@@ -218,6 +218,12 @@ public final class SamTemplate {
                     }
                 }
             }
+            if (type.equals("AWS::S3::Bucket")
+                    && map(resource.get("Properties"), "Resources." + entry.getKey() + ".Properties").get("NotificationConfiguration")
+                    instanceof Map<?, ?> notifications) {
+                notifications.keySet().stream().filter(key -> !"LambdaConfigurations".equals(key)).forEach(key ->
+                        lines.add(entry.getKey() + ": NotificationConfiguration." + key + " is not run locally (LambdaConfigurations are)"));
+            }
             if (type.equals("AWS::Serverless::HttpApi") || type.equals("AWS::Serverless::Api")) {
                 Map<String, Object> properties = map(resource.get("Properties"), "Resources." + entry.getKey() + ".Properties");
                 if (properties.containsKey("Auth") || properties.containsKey("DefinitionBody")) {
@@ -331,6 +337,7 @@ public final class SamTemplate {
         for (Map.Entry<String, Object> event : map(properties.get("Events"), path + ".Events").entrySet()) {
             events.add(event(event.getKey(), map(event.getValue(), path + ".Events." + event.getKey()), path + ".Events." + event.getKey()));
         }
+        events.addAll(bucketNotifications(id));
         Optional<Specs.AsyncConfig> async = Optional.ofNullable(properties.get("EventInvokeConfig"))
                 .map(config -> asyncConfig((Map<String, Object>) config, path + ".EventInvokeConfig"));
         Optional<String> dlq = Optional.ofNullable(properties.get("DeadLetterQueue"))
@@ -340,6 +347,39 @@ public final class SamTemplate {
         return new Specs.Function(id, functionName(id), handler, runtime, root.resolve(codeUri).normalize(),
                 Duration.ofSeconds(integer(properties, "Timeout", 3, path)), integer(properties, "MemorySize", 128, path),
                 environment, reserved, events, async, dlq);
+    }
+
+    /**
+     * The notification configurations of the template's buckets that invoke this function
+     * ({@code NotificationConfiguration.LambdaConfigurations}, naming the function or one of its
+     * aliases or versions), as the {@code Type: S3} events they amount to, one each.
+     */
+    @SuppressWarnings("unchecked")
+    private List<Specs.Event> bucketNotifications(String functionId) {
+        String functionArn = new Attributes().getAtt(functionId, "Arn", "Resources." + functionId);
+        List<Specs.Event> events = new ArrayList<>();
+        for (String bucket : ids("AWS::S3::Bucket")) {
+            Object configuration = properties(bucket).get("NotificationConfiguration");
+            if (configuration == null || !enabled(bucket)) {
+                continue;
+            }
+            String path = "Resources." + bucket + ".Properties.NotificationConfiguration.LambdaConfigurations";
+            List<?> lambdas = listOf(map(configuration, path).get("LambdaConfigurations"), path);
+            for (int i = 0; i < lambdas.size(); i++) {
+                String at = path + "[" + i + "]";
+                Map<String, Object> lambda = map(intrinsics.resolve(lambdas.get(i), at), at);
+                String target = requiredString(lambda, "Function", at);
+                if (!target.equals(functionArn) && !target.startsWith(functionArn + ":")) {
+                    continue;
+                }
+                Map<String, Object> properties = new LinkedHashMap<>();
+                properties.put("Bucket", bucketName(bucket));
+                properties.put("Events", requiredString(lambda, "Event", at));
+                Optional.ofNullable(lambda.get("Filter")).ifPresent(filter -> properties.put("Filter", filter));
+                events.add(new Specs.Event(bucket + "Notification" + (i + 1), "S3", properties, at));
+            }
+        }
+        return events;
     }
 
     private Specs.Secret secretSpec(String id) {

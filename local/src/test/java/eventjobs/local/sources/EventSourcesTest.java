@@ -42,8 +42,8 @@ class EventSourcesTest {
         assertThat(events(triggers, "OrdersApiFunction").getFirst())
                 .isEqualTo(new HttpApiServer.Route("PlaceOrder", true, "POST", "/orders", List.of()));
         assertThat(events(triggers, "ImportFunction")).containsExactly(
-                new S3Notifications.Filter("CsvUploads", "UploadsBucket", List.of("s3:ObjectCreated:*"), "imports/", ".csv"),
-                new S3Notifications.Filter("CsvUploadsUpperCase", "UploadsBucket", List.of("s3:ObjectCreated:*"), "imports/", ".CSV"));
+                new S3Notifications.Filter("UploadsBucketNotification1", "UploadsBucket", List.of("s3:ObjectCreated:*"), "imports/", ".csv"),
+                new S3Notifications.Filter("UploadsBucketNotification2", "UploadsBucket", List.of("s3:ObjectCreated:*"), "imports/", ".CSV"));
         assertThat(triggers).filteredOn(t -> t.event() instanceof HttpApiServer.Route)
                 .extracting(EventSources.Trigger::kind).containsOnly(HttpApiServer.KIND);
     }

@@ -91,6 +91,53 @@ class SamTemplateTest {
     }
 
     @Test
+    void load_shouldReadABucketsLambdaConfigurations_asS3EventsOfTheFunctionTheyName() throws IOException {
+        Path file = write("""
+                Resources:
+                  Drop:
+                    Type: AWS::S3::Bucket
+                    Properties:
+                      BucketName: !Sub "${AWS::StackName}-drop"
+                      NotificationConfiguration:
+                        LambdaConfigurations:
+                          - Event: s3:ObjectCreated:*
+                            Filter: { S3Key: { Rules: [ { Name: prefix, Value: in/ }, { Name: suffix, Value: .csv } ] } }
+                            Function: !Ref Fn.Alias
+                          - Event: s3:ObjectCreated:Put
+                            Function: !GetAtt Other.Arn
+                        QueueConfigurations:
+                          - Event: s3:ObjectCreated:*
+                            Queue: arn:aws:sqs:us-east-1:000000000000:elsewhere
+                  Fn:
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      Handler: a.B::handleRequest
+                      Runtime: java25
+                      CodeUri: build/fn.zip
+                      AutoPublishAlias: live
+                  Other:
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      Handler: a.C::handleRequest
+                      Runtime: java25
+                      CodeUri: build/other.zip
+                """);
+
+        SamTemplate template = SamTemplate.load(file, "st", Map.of());
+
+        assertThat(template.function("Fn").orElseThrow().events()).singleElement().satisfies(event -> {
+            assertThat(event.type()).isEqualTo("S3");
+            assertThat(event.name()).isEqualTo("DropNotification1");
+            assertThat(event.properties()).containsEntry("Bucket", "st-drop")
+                    .containsEntry("Events", "s3:ObjectCreated:*").containsKey("Filter");
+        });
+        assertThat(template.function("Other").orElseThrow().events()).singleElement().satisfies(event ->
+                assertThat(event.properties()).containsEntry("Events", "s3:ObjectCreated:Put").doesNotContainKey("Filter"));
+        assertThat(template.notEmulated().lines())
+                .contains("Drop: NotificationConfiguration.QueueConfigurations is not run locally (LambdaConfigurations are)");
+    }
+
+    @Test
     void load_shouldReadSecrets_namedOrNot_withTheirValueOrHowToGenerateIt() throws IOException {
         Path file = write("""
                 Resources:
