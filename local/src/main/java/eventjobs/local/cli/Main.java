@@ -1,6 +1,7 @@
 package eventjobs.local.cli;
 
 import eventjobs.local.aws.EmbeddedAws;
+import eventjobs.local.aws.RabbitMqServer;
 import eventjobs.local.chaos.Chaos;
 import eventjobs.local.runtime.AotCache;
 import eventjobs.local.runtime.FunctionLogs;
@@ -9,6 +10,7 @@ import eventjobs.local.sources.AsyncInvoker;
 import eventjobs.local.sources.EventSources;
 import eventjobs.local.sources.InvocationLog;
 import eventjobs.local.sources.Port;
+import eventjobs.local.sources.RabbitMqSource;
 import eventjobs.local.stack.LocalRuntime;
 import eventjobs.local.stack.Provisioner;
 import eventjobs.local.stack.Redrive;
@@ -50,7 +52,8 @@ import java.util.concurrent.CountDownLatch;
 /** {@code eventjobs-local}: the template on this machine, with no Docker and no AWS account. */
 @Command(name = "eventjobs-local", mixinStandardHelpOptions = true, version = "eventjobs-local 0.1",
         description = "Runs template.yaml locally: an embedded AWS endpoint, every function behind its real triggers.",
-        subcommands = {Main.Start.class, Main.Invoke.class, Main.Provision.class, Main.Queues.class, Main.RedriveCommand.class})
+        subcommands = {Main.Start.class, Main.Invoke.class, Main.Provision.class, Main.Queues.class, Main.RedriveCommand.class,
+                Publish.class})
 public final class Main {
 
     public static void main(String[] args) {
@@ -189,6 +192,9 @@ public final class Main {
         @Option(names = "--api-port", defaultValue = "3000", description = "port of the HTTP API (default: ${DEFAULT-VALUE})")
         int apiPort;
 
+        @Option(names = "--amqp-port", defaultValue = "5672", description = "port of the local RabbitMQ broker, started when the template has MQ events (default: ${DEFAULT-VALUE})")
+        int amqpPort;
+
         @Option(names = "--not-emulated", description = "list each resource and property the local runtime does not run, not only their count")
         boolean listNotEmulated;
 
@@ -207,6 +213,7 @@ public final class Main {
         public Integer call() throws InterruptedException {
             Common.checkPort("--port", common.port, true);
             Common.checkPort("--api-port", apiPort, true);
+            Common.checkPort("--amqp-port", amqpPort, true);
             Optional<Chaos> faults = Optional.ofNullable(chaos).map(Start::chaos);
             NotEmulated notEmulated = common.load().notEmulated();
             if (!notEmulated.isEmpty()) {
@@ -218,7 +225,8 @@ public final class Main {
             LocalRuntime runtime;
             try {
                 LocalRuntime.Options.Builder options = common.options()
-                        .apiPort(apiPort == 0 ? Port.anyFree() : Port.fixed(apiPort)).aotCache(!noAotCache);
+                        .apiPort(apiPort == 0 ? Port.anyFree() : Port.fixed(apiPort)).aotCache(!noAotCache)
+                        .amqpPort(amqpPort == 0 ? Port.anyFree() : Port.fixed(amqpPort));
                 state.ifPresent(options::stateDirectory);
                 faults.ifPresent(options::chaos);
                 runtime = LocalRuntime.start(options.build(), aws, FunctionLogs.toStandardError(), common.log(System.out));
@@ -252,6 +260,14 @@ public final class Main {
             runtime.api().ifPresent(api -> {
                 out.println("  HTTP API       http://localhost:" + api.port());
                 api.describe().forEach(route -> out.println("                 " + route));
+            });
+            runtime.rabbitMq().ifPresent(broker -> {
+                out.println("  RabbitMQ       amqp://" + RabbitMqServer.USER + ":" + RabbitMqServer.PASSWORD + "@localhost:"
+                        + broker.port() + " (vhost " + broker.virtualHost() + ", a rabbitmq-server child process)");
+                runtime.rabbitMqQueues().forEach((queue, function) -> out.println("                 queue " + queue + " -> "
+                        + function + " (poison parked in " + RabbitMqSource.parkedQueue(queue) + "); publish: local/run publish --queue "
+                        + queue + (broker.port() == 5672 ? "" : " --amqp-port " + broker.port())
+                        + (broker.virtualHost().equals("/") ? "" : " --vhost " + broker.virtualHost()) + " '<json>'"));
             });
             template.queues().forEach(q -> out.println("  queue          " + q.logicalId() + " = " + q.name()));
             template.tables().forEach(t -> out.println("  table          " + t.logicalId() + " = " + t.name()));

@@ -54,11 +54,17 @@ public interface EventSource extends AutoCloseable {
 
     /**
      * What a source may use: the provisioned template, the AWS endpoint and clients on it, the
-     * log for invocations and problems, the clock, the port of the HTTP API, and the faults its
-     * deliveries suffer in chaos mode ({@link DeliveryFaults#NONE} otherwise).
+     * log for invocations and problems, the clock, the port of the HTTP API, the faults its
+     * deliveries suffer in chaos mode ({@link DeliveryFaults#NONE} otherwise), and the AMQP port of
+     * the local RabbitMQ broker (started only for MQ events).
      */
     record Context(SamTemplate template, EmbeddedAws aws, SqsClient sqs, S3Client s3, InvocationLog log, Clock clock,
-                   Port apiPort, DeliveryFaults faults) {
+                   Port apiPort, DeliveryFaults faults, Port amqpPort) {
+
+        public Context(SamTemplate template, EmbeddedAws aws, SqsClient sqs, S3Client s3, InvocationLog log, Clock clock,
+                       Port apiPort, DeliveryFaults faults) {
+            this(template, aws, sqs, s3, log, clock, apiPort, faults, Port.anyFree());
+        }
 
         public Context(SamTemplate template, EmbeddedAws aws, SqsClient sqs, S3Client s3, InvocationLog log, Clock clock,
                        Port apiPort) {

@@ -24,7 +24,8 @@ public final class EventSources {
             "Api", HttpApiServer.KIND,
             "Schedule", ScheduleSource.KIND,
             "ScheduleV2", ScheduleSource.KIND,
-            "DynamoDB", DynamoDbStreamSource.KIND);
+            "DynamoDB", DynamoDbStreamSource.KIND,
+            "MQ", RabbitMqSource.KIND);
 
     private EventSources() {}
 

@@ -16,7 +16,9 @@ import eventjobs.local.runtime.InvocationFaults;
 import eventjobs.local.runtime.InvocationResult;
 import eventjobs.local.sources.AsyncInvoker;
 import eventjobs.local.sources.DeliveryFaults;
+import eventjobs.local.aws.RabbitMqServer;
 import eventjobs.local.sources.EventSource;
+import eventjobs.local.sources.RabbitMqSource;
 import eventjobs.local.sources.EventSources;
 import eventjobs.local.sources.FunctionTarget;
 import eventjobs.local.sources.HttpApiServer;
@@ -73,11 +75,12 @@ public final class LocalRuntime implements AutoCloseable {
      * @param environment    variables set for a function (by logical id) over the template's, as
      *                       {@code sam local invoke --env-vars} does
      * @param aotCache       whether function JVMs start from an AOT cache kept in the work directory (see {@link AotCache})
+     * @param amqpPort       where the local RabbitMQ broker listens, when the template has MQ events
      */
     public record Options(Path template, String stackName, Map<String, String> parameters, Path workDirectory,
                           Port apiPort, boolean triggers, String buildCommand, AsyncInvoker.RetryDelays retryDelays,
                           Optional<Path> stateDirectory, Clock clock, Optional<Chaos> chaos,
-                          Map<String, Map<String, String>> environment, boolean aotCache) {
+                          Map<String, Map<String, String>> environment, boolean aotCache, Port amqpPort) {
 
         public static final String DEFAULT_STACK_NAME = "eventjobs";
         public static final Path DEFAULT_WORK_DIRECTORY = Path.of(".eventjobs");
@@ -88,6 +91,7 @@ public final class LocalRuntime implements AutoCloseable {
             parameters = Map.copyOf(parameters);
             Objects.requireNonNull(apiPort, "apiPort");
             environment = Map.copyOf(environment);
+            Objects.requireNonNull(amqpPort, "amqpPort");
         }
 
         /** Options for {@code template} with every default: see {@link Builder}. */
@@ -101,6 +105,7 @@ public final class LocalRuntime implements AutoCloseable {
             private String stackName = DEFAULT_STACK_NAME;
             private Map<String, String> parameters = Map.of();
             private Path workDirectory = DEFAULT_WORK_DIRECTORY;
+            private Port amqpPort = Port.anyFree();
             private Port apiPort = Port.anyFree();
             private boolean triggers = true;
             private String buildCommand = DEFAULT_BUILD_COMMAND;
@@ -197,9 +202,15 @@ public final class LocalRuntime implements AutoCloseable {
                 return this;
             }
 
+            /** Port of the local RabbitMQ broker (MQ events only); default any free one. */
+            public Builder amqpPort(Port amqpPort) {
+                this.amqpPort = amqpPort;
+                return this;
+            }
+
             public Options build() {
                 return new Options(template, stackName, parameters, workDirectory, apiPort, triggers, buildCommand,
-                        retryDelays, stateDirectory, clock, chaos, environment, aotCache);
+                        retryDelays, stateDirectory, clock, chaos, environment, aotCache, amqpPort);
             }
         }
     }
@@ -249,7 +260,7 @@ public final class LocalRuntime implements AutoCloseable {
                 logicalIdByName.put(function.logicalId(), function.logicalId());
             }
             this.sources = options.triggers() ? EventSources.create(triggers, functions::get, new EventSource.Context(
-                    template, aws, sqs, s3, log, options.clock(), options.apiPort(), deliveryFaults())) : List.of();
+                    template, aws, sqs, s3, log, options.clock(), options.apiPort(), deliveryFaults(), options.amqpPort())) : List.of();
             sources.forEach(this::own);
             sources.forEach(EventSource::start);
             mountConsole();
@@ -374,6 +385,18 @@ public final class LocalRuntime implements AutoCloseable {
     /** The API server, when the template has routes and an API port was given. */
     public Optional<HttpApiServer> api() {
         return sources.stream().filter(HttpApiServer.class::isInstance).map(HttpApiServer.class::cast).findFirst();
+    }
+
+    /** The local RabbitMQ broker, when the template has MQ events and triggers run. */
+    public Optional<RabbitMqServer> rabbitMq() {
+        return sources.stream().filter(RabbitMqSource.class::isInstance).map(RabbitMqSource.class::cast)
+                .flatMap(source -> source.server().stream()).findFirst();
+    }
+
+    /** The queues of the template's MQ events, each with the logical id of the function it feeds. */
+    public Map<String, String> rabbitMqQueues() {
+        return sources.stream().filter(RabbitMqSource.class::isInstance).map(RabbitMqSource.class::cast).findFirst()
+                .map(RabbitMqSource::queues).orElse(Map.of());
     }
 
     /** The function with this name or logical id. */
