@@ -51,6 +51,8 @@ public final class RabbitMqServer implements AutoCloseable {
     private final Path directory;
     private final int epmdPort;
 
+    private final Thread orphanGuard = new Thread(this::stop, "rabbitmq-server-stop");
+
     private RabbitMqServer(Process process, int port, String virtualHost, Path directory, int epmdPort) {
         this.process = process;
         this.port = port;
@@ -119,6 +121,8 @@ public final class RabbitMqServer implements AutoCloseable {
             throw new IllegalStateException("cannot start " + script + ": " + e.getMessage() + "; " + INSTALL_HINT, e);
         }
         RabbitMqServer server = new RabbitMqServer(process, amqpPort, virtualHost, directory, epmdPort);
+        // a JVM ended by a signal (kill, a test run's timeout) does not close it: the broker would outlive it
+        Runtime.getRuntime().addShutdownHook(server.orphanGuard);
         server.awaitReady();
         return server;
     }
@@ -201,6 +205,15 @@ public final class RabbitMqServer implements AutoCloseable {
     /** Stops the broker and its port mapper, and removes its data. */
     @Override
     public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(orphanGuard);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs anyway
+        }
+        stop();
+    }
+
+    private void stop() {
         process.descendants().forEach(ProcessHandle::destroy);
         process.destroy();
         try {
