@@ -1,10 +1,11 @@
 # The few commands people type. Each finds a JDK 25 itself (scripts/find-jdk25).
 MVN := scripts/mvn -B --no-transfer-progress
 
-.PHONY: test build local check-tools validate bench soak clean
+.PHONY: test build local check-tools test-packages validate bench soak clean
 
-## test: build every function zip and run all tests against local emulators (ElasticMQ, moto)
-test: check-tools
+## test: build every function zip and run all tests against local emulators (ElasticMQ, moto), a
+##       local RabbitMQ broker and the console in a headless Chromium (Debian packages, installed when missing)
+test: test-packages check-tools
 	$(MVN) verify
 
 ## build: the Lambda zips template.yaml points at (functions/*/target/*.zip), no tests
@@ -14,6 +15,10 @@ build:
 ## local: build, then run the whole template locally (API on :3000, AWS endpoint on :4566)
 local: build
 	local/run start
+
+## test-packages: install chromium, chromium-driver and rabbitmq-server (apt-get, with sudo unless root) when missing
+test-packages:
+	@scripts/install-test-packages
 
 ## check-tools: say which tools the tests need and are missing
 check-tools:

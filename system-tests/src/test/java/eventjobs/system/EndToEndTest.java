@@ -191,6 +191,10 @@ class EndToEndTest {
 
         assertThat(result.exitCode()).as(result.output()).isZero();
         assertThat(result.output()).contains("OrdersQueue").contains("OrdersDLQ");
+        // the age of each queue's oldest message, read from the running endpoint (issue 12)
+        assertThat(result.output().lines().findFirst()).hasValueSatisfying(header -> assertThat(header).endsWith("lag"));
+        assertThat(result.output().lines().filter(line -> line.startsWith("OrdersDLQ")).findFirst())
+                .hasValueSatisfying(line -> assertThat(line).matches(".*\\d+ s$"));
     }
 
     private static long depth(String logicalId) {

@@ -1,5 +1,6 @@
 package eventjobs.local.aws;
 
+import org.apache.pekko.actor.ActorSystem;
 import org.elasticmq.NodeAddress;
 import org.elasticmq.rest.sqs.SQSRestServer;
 import org.elasticmq.rest.sqs.SQSRestServerBuilder;
@@ -24,6 +25,7 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
 
@@ -47,9 +49,13 @@ public final class EmbeddedAws implements AutoCloseable {
     private final S3Proxy s3;
     private final NotifyingBlobStore blobs;
     private final URI endpoint;
+    private final ActorSystem actors;
+    private final QueueWatch queueWatch;
 
     private EmbeddedAws(Gateway gateway, SQSRestServer sqsServer, MotoServer moto, S3Proxy s3, NotifyingBlobStore blobs,
-                        URI endpoint) {
+                        URI endpoint, ActorSystem actors, QueueWatch queueWatch) {
+        this.actors = actors;
+        this.queueWatch = queueWatch;
         this.gateway = gateway;
         this.sqsServer = sqsServer;
         this.moto = moto;
@@ -60,7 +66,7 @@ public final class EmbeddedAws implements AutoCloseable {
 
     /** Uses an endpoint someone else runs, for every service. */
     public static EmbeddedAws external(URI endpoint) {
-        return new EmbeddedAws(null, null, null, null, null, endpoint);
+        return new EmbeddedAws(null, null, null, null, null, endpoint, null, null);
     }
 
     /**
@@ -89,13 +95,17 @@ public final class EmbeddedAws implements AutoCloseable {
         MotoServer moto = null;
         SQSRestServer sqs = null;
         S3Proxy s3 = null;
+        ActorSystem actors = null;
         try {
             moto = MotoServer.start();
             int sqsPort = freePort();
+            actors = ActorSystem.create("elasticmq");
+            QueueWatch watch = new QueueWatch();
             // queue URLs ElasticMQ hands out point at the gateway, where clients reach it
             sqs = SQSRestServerBuilder.withInterface("127.0.0.1").withPort(sqsPort)
                     .withServerAddress(new NodeAddress("http", "localhost", gateway.port(), ""))
                     .withAWSRegion(REGION).withAWSAccountId(ACCOUNT_ID)
+                    .withActorSystem(actors).withQueueEventListener(watch.listener(actors))
                     .start();
             sqs.waitUntilStarted();
             NotifyingBlobStore blobs = new NotifyingBlobStore(s3Directory.isPresent()
@@ -109,7 +119,8 @@ public final class EmbeddedAws implements AutoCloseable {
             gateway.routeDynamoDb(moto.endpoint());
             gateway.route("secretsmanager", moto.endpoint());
             gateway.route("s3", URI.create("http://127.0.0.1:" + s3Port));
-            return new EmbeddedAws(gateway, sqs, moto, s3, blobs, gateway.uri());
+            gateway.internal("/_eventjobs/queues", new QueueLag(watch, Clock.systemUTC()));
+            return new EmbeddedAws(gateway, sqs, moto, s3, blobs, gateway.uri(), actors, watch);
         } catch (Exception e) {
             stopQuietly(s3);
             gateway.close();
@@ -118,6 +129,9 @@ public final class EmbeddedAws implements AutoCloseable {
             }
             if (sqs != null) {
                 sqs.stopAndWait();
+            }
+            if (actors != null) {
+                actors.terminate();
             }
             throw e instanceof RuntimeException r ? r : new IllegalStateException("cannot start S3Proxy", e);
         }
@@ -170,6 +184,14 @@ public final class EmbeddedAws implements AutoCloseable {
     /** Whether this runs the emulators itself (false when it uses AWS_ENDPOINT_URL). */
     public boolean embedded() {
         return gateway != null;
+    }
+
+    /**
+     * What the embedded ElasticMQ holds, read without receiving anything (see {@link QueueWatch});
+     * empty when the endpoint is external.
+     */
+    public Optional<QueueWatch> queueWatch() {
+        return Optional.ofNullable(queueWatch);
     }
 
     /** The gateway, to add services to. */
@@ -233,6 +255,9 @@ public final class EmbeddedAws implements AutoCloseable {
         }
         if (sqsServer != null) {
             sqsServer.stopAndWait();
+        }
+        if (actors != null) {
+            actors.terminate();
         }
         if (moto != null) {
             moto.close();

@@ -1,6 +1,7 @@
 package eventjobs.local.aws;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import eventjobs.local.Http;
 
@@ -44,6 +45,11 @@ public final class Gateway implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(5)).build();
     private final Map<String, URI> backends = new ConcurrentHashMap<>();
     private final Map<String, DynamoDbLocks> guarded = new ConcurrentHashMap<>();
+    /** Pages of the endpoint itself, under {@value #INTERNAL}: by exact path, or by a prefix ending in '/'. */
+    private final Map<String, HttpHandler> internal = new ConcurrentHashMap<>();
+
+    /** Where the endpoint's own pages are (health, queue lag, the console), as LocalStack's are under /_localstack/. */
+    public static final String INTERNAL = "/_eventjobs/";
 
     /**
      * A request as {@link RequestFaults} see it.
@@ -138,6 +144,50 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
+    /**
+     * Answers requests for {@code path} under {@value #INTERNAL} with {@code handler}: that path
+     * exactly, or every path below it when it ends with '/' (the longest such prefix wins). The
+     * handler sends its answer; the exchange is closed after it. Closing what this returns removes
+     * the handler, unless another was mounted on that path since.
+     *
+     * @throws IllegalArgumentException when {@code path} is not under {@value #INTERNAL}
+     */
+    public AutoCloseable internal(String path, HttpHandler handler) {
+        if (!path.startsWith(INTERNAL)) {
+            throw new IllegalArgumentException(path + " is not under " + INTERNAL);
+        }
+        internal.put(path, handler);
+        return () -> internal.remove(path, handler);
+    }
+
+    /** The signing names of the services this endpoint routes, sorted. */
+    public List<String> services() {
+        return backends.keySet().stream().sorted().toList();
+    }
+
+    private void answerInternal(HttpExchange exchange, String path) throws IOException {
+        HttpHandler handler = internal.get(path);
+        if (handler == null) {
+            handler = internal.entrySet().stream()
+                    .filter(e -> e.getKey().endsWith("/") && path.startsWith(e.getKey()))
+                    .max(java.util.Comparator.comparingInt(e -> e.getKey().length()))
+                    .map(Map.Entry::getValue).orElse(null);
+        }
+        if (handler != null) {
+            try {
+                handler.handle(exchange);
+            } catch (RuntimeException e) {
+                Http.json(exchange, 500, Http.error(path + " failed: " + e));
+            }
+            return;
+        }
+        if (path.equals(INTERNAL + "health")) {
+            Http.json(exchange, 200, "{\"services\":" + services().stream().map(s -> "\"" + s + "\"").toList() + "}");
+            return;
+        }
+        Http.json(exchange, 404, Http.error("nothing at " + path + " on this endpoint"));
+    }
+
     /** Sends requests for {@code service} (its signing name, e.g. "sqs") to {@code backend}. */
     public void route(String service, URI backend) {
         backends.put(service, backend);
@@ -200,8 +250,14 @@ public final class Gateway implements AutoCloseable {
 
     private void forward(HttpExchange exchange) throws IOException {
         try (exchange) {
-            if (exchange.getRequestURI().getPath().equals("/_eventjobs/health")) {
-                Http.json(exchange, 200, "{\"services\":" + backends.keySet().stream().sorted().map(s -> "\"" + s + "\"").toList() + "}");
+            String path = exchange.getRequestURI().getPath();
+            if (path.equals(INTERNAL.substring(0, INTERNAL.length() - 1))) {
+                exchange.getResponseHeaders().set("Location", INTERNAL);
+                exchange.sendResponseHeaders(301, -1);
+                return;
+            }
+            if (path.startsWith(INTERNAL)) {
+                answerInternal(exchange, path);
                 return;
             }
             String service = service(exchange.getRequestHeaders().getFirst("Authorization"),

@@ -27,6 +27,7 @@ public final class MotoServer implements AutoCloseable {
     private final Process process;
     private final URI endpoint;
     private final Path log;
+    private final Thread orphanGuard = new Thread(this::stop, "moto-server-stop");
     private final Path patches;
 
     private MotoServer(Process process, URI endpoint, Path log, Path patches) {
@@ -78,6 +79,8 @@ public final class MotoServer implements AutoCloseable {
                     + " pip install 'moto[server]' (it serves DynamoDB and Secrets Manager locally)");
         }
         MotoServer moto = new MotoServer(process, URI.create("http://127.0.0.1:" + port), log, patches);
+        // a JVM ended by a signal (kill, a test run's timeout) does not close it: its child would outlive it
+        Runtime.getRuntime().addShutdownHook(moto.orphanGuard);
         moto.awaitReady();
         return moto;
     }
@@ -118,6 +121,11 @@ public final class MotoServer implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(orphanGuard);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs anyway
+        }
         stop();
         try {
             Files.deleteIfExists(log);

@@ -1,6 +1,7 @@
 package eventjobs.local.cli;
 
 import eventjobs.local.aws.EmbeddedAws;
+import eventjobs.local.aws.RabbitMqServer;
 import eventjobs.local.chaos.Chaos;
 import eventjobs.local.runtime.AotCache;
 import eventjobs.local.runtime.FunctionLogs;
@@ -9,6 +10,7 @@ import eventjobs.local.sources.AsyncInvoker;
 import eventjobs.local.sources.EventSources;
 import eventjobs.local.sources.InvocationLog;
 import eventjobs.local.sources.Port;
+import eventjobs.local.sources.RabbitMqSource;
 import eventjobs.local.stack.LocalRuntime;
 import eventjobs.local.stack.Provisioner;
 import eventjobs.local.stack.Redrive;
@@ -17,15 +19,6 @@ import eventjobs.local.template.SamTemplate;
 import eventjobs.local.template.Specs;
 import eventjobs.local.template.TemplateException;
 import eventjobs.local.sources.KafkaSource;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.serialization.StringSerializer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.util.concurrent.ExecutionException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -61,7 +54,7 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "eventjobs-local", mixinStandardHelpOptions = true, version = "eventjobs-local 0.1",
         description = "Runs template.yaml locally: an embedded AWS endpoint, every function behind its real triggers.",
         subcommands = {Main.Start.class, Main.Invoke.class, Main.Provision.class, Main.Queues.class, Main.RedriveCommand.class,
-                Main.Publish.class})
+                Publish.class})
 public final class Main {
 
     public static void main(String[] args) {
@@ -200,6 +193,9 @@ public final class Main {
         @Option(names = "--api-port", defaultValue = "3000", description = "port of the HTTP API (default: ${DEFAULT-VALUE})")
         int apiPort;
 
+        @Option(names = "--amqp-port", defaultValue = "5672", description = "port of the local RabbitMQ broker, started when the template has MQ events (default: ${DEFAULT-VALUE})")
+        int amqpPort;
+
         @Option(names = "--not-emulated", description = "list each resource and property the local runtime does not run, not only their count")
         boolean listNotEmulated;
 
@@ -218,6 +214,7 @@ public final class Main {
         public Integer call() throws InterruptedException {
             Common.checkPort("--port", common.port, true);
             Common.checkPort("--api-port", apiPort, true);
+            Common.checkPort("--amqp-port", amqpPort, true);
             Optional<Chaos> faults = Optional.ofNullable(chaos).map(Start::chaos);
             NotEmulated notEmulated = common.load().notEmulated();
             if (!notEmulated.isEmpty()) {
@@ -229,7 +226,8 @@ public final class Main {
             LocalRuntime runtime;
             try {
                 LocalRuntime.Options.Builder options = common.options()
-                        .apiPort(apiPort == 0 ? Port.anyFree() : Port.fixed(apiPort)).aotCache(!noAotCache);
+                        .apiPort(apiPort == 0 ? Port.anyFree() : Port.fixed(apiPort)).aotCache(!noAotCache)
+                        .amqpPort(amqpPort == 0 ? Port.anyFree() : Port.fixed(amqpPort));
                 state.ifPresent(options::stateDirectory);
                 faults.ifPresent(options::chaos);
                 runtime = LocalRuntime.start(options.build(), aws, FunctionLogs.toStandardError(), common.log(System.out));
@@ -256,9 +254,21 @@ public final class Main {
             out.println("eventjobs-local: " + template.file() + " is running as stack " + template.stackName());
             out.println("  AWS endpoint   " + endpoint + (runtime.aws().embedded() ? " (embedded: SQS, S3, DynamoDB, Secrets Manager, Lambda)" : ""));
             out.println("  Lambda API     " + runtime.lambdaEndpoint() + " (AWS_ENDPOINT_URL_LAMBDA of every function)");
+            if (runtime.aws().embedded()) {
+                out.println("  Console        " + runtime.aws().endpoint().resolve("/_eventjobs/")
+                        + " (functions, queues and their lag, DLQs with reasons and redrive, invocations with their logs)");
+            }
             runtime.api().ifPresent(api -> {
                 out.println("  HTTP API       http://localhost:" + api.port());
                 api.describe().forEach(route -> out.println("                 " + route));
+            });
+            runtime.rabbitMq().ifPresent(broker -> {
+                out.println("  RabbitMQ       amqp://" + RabbitMqServer.USER + ":" + RabbitMqServer.PASSWORD + "@localhost:"
+                        + broker.port() + " (vhost " + broker.virtualHost() + ", a rabbitmq-server child process)");
+                runtime.rabbitMqQueues().forEach((queue, function) -> out.println("                 queue " + queue + " -> "
+                        + function + " (poison parked in " + RabbitMqSource.parkedQueue(queue) + "); publish: local/run publish --queue "
+                        + queue + (broker.port() == 5672 ? "" : " --amqp-port " + broker.port())
+                        + (broker.virtualHost().equals("/") ? "" : " --vhost " + broker.virtualHost()) + " '<json>'"));
             });
             template.queues().forEach(q -> out.println("  queue          " + q.logicalId() + " = " + q.name()));
             template.tables().forEach(t -> out.println("  table          " + t.logicalId() + " = " + t.name()));
@@ -372,7 +382,11 @@ public final class Main {
         }
     }
 
-    @Command(name = "queues", mixinStandardHelpOptions = true, description = "Depth of every queue of the template: visible, in flight, delayed.")
+    @Command(name = "queues", mixinStandardHelpOptions = true, description = {
+            "Depth of every queue of the template: visible, in flight, delayed, and the age of its oldest message (lag).",
+            "The age is what CloudWatch's ApproximateAgeOfOldestMessage would say: the oldest message not deleted"
+                    + " (visible or in flight), read from the embedded ElasticMQ without receiving anything; n/a on"
+                    + " another endpoint (AWS_ENDPOINT_URL), whose queues have no such attribute."})
     static final class Queues implements Callable<Integer> {
         @Mixin
         Common common;
@@ -384,12 +398,37 @@ public final class Main {
             try (SqsClient sqs = aws.sqs(); DynamoDbClient dynamo = aws.dynamoDb(); var s3 = aws.s3();
                  var secrets = aws.secretsManager()) {
                 Map<String, Map<String, String>> depths = new Provisioner(sqs, dynamo, s3, secrets).depths(template);
-                System.out.printf("%-28s %8s %10s %8s%n", "queue", "visible", "in flight", "delayed");
+                Optional<Map<String, Long>> ages = ages(aws.endpoint());
+                Map<String, String> names = new LinkedHashMap<>();
+                template.queues().forEach(q -> names.put(q.logicalId(), q.name()));
+                System.out.printf("%-28s %8s %10s %8s %8s%n", "queue", "visible", "in flight", "delayed", "lag");
                 depths.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> System.out.printf(
-                        "%-28s %8s %10s %8s%n", e.getKey(), e.getValue().get("ApproximateNumberOfMessages"),
+                        "%-28s %8s %10s %8s %8s%n", e.getKey(), e.getValue().get("ApproximateNumberOfMessages"),
                         e.getValue().get("ApproximateNumberOfMessagesNotVisible"),
-                        e.getValue().get("ApproximateNumberOfMessagesDelayed")));
+                        e.getValue().get("ApproximateNumberOfMessagesDelayed"),
+                        ages.map(a -> a.getOrDefault(names.get(e.getKey()), 0L) + " s").orElse("n/a")));
                 return 0;
+            }
+        }
+
+        /** Age in seconds of each queue's oldest message, by queue name, from the endpoint's {@code /_eventjobs/queues}. */
+        static Optional<Map<String, Long>> ages(URI endpoint) {
+            try {
+                HttpResponse<String> response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build()
+                        .send(HttpRequest.newBuilder(endpoint.resolve("/_eventjobs/queues")).timeout(Duration.ofSeconds(5)).build(),
+                                HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() != 200) {
+                    return Optional.empty();
+                }
+                Map<String, Long> ages = new LinkedHashMap<>();
+                tools.jackson.databind.json.JsonMapper.shared().readTree(response.body()).path("queues").forEach(queue ->
+                        ages.put(queue.path("name").asString(), queue.path("ageOfOldestMessageSeconds").asLong()));
+                return Optional.of(ages);
+            } catch (IOException | tools.jackson.core.JacksonException e) {
+                return Optional.empty();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
             }
         }
     }
@@ -417,73 +456,6 @@ public final class Main {
                 return result.count(Redrive.Action.KEPT) == 0 ? 0 : 1;
             } catch (IllegalArgumentException e) {
                 throw new UserError(e.getMessage());
-            }
-        }
-    }
-
-    @Command(name = "publish", mixinStandardHelpOptions = true, description = {
-            "Publish records to a topic of the Kafka broker `start` runs for a template with a SelfManagedKafka or MSK"
-                    + " event; prints topic-partition@offset of each. Records with one key go to one partition, in order.",
-            "  local/run publish --topic stock-movements --key BOOK-001 '{\"movementId\":\"mv-1\",\"sku\":\"BOOK-001\",\"delta\":-2}'"})
-    static final class Publish implements Callable<Integer> {
-        @Option(names = "--topic", required = true, description = "the topic (created with one partition if it does not exist)")
-        String topic;
-
-        @Option(names = "--key", description = "the records' key (default: none, the producer spreads them)")
-        String key;
-
-        @Option(names = "--partition", description = "the partition (default: by key)")
-        Integer partition;
-
-        @Option(names = {"-H", "--header"}, paramLabel = "NAME=VALUE", description = "a header of every record (repeatable)")
-        Map<String, String> headers = new LinkedHashMap<>();
-
-        @Option(names = "--work-dir", defaultValue = ".eventjobs", description = "the --work-dir of `start` (default: ${DEFAULT-VALUE}),"
-                + " where it writes the broker's address")
-        Path workDirectory;
-
-        @Option(names = "--bootstrap-servers", description = "publish to this broker instead of the one `start` runs")
-        String bootstrapServers;
-
-        @Parameters(arity = "1..*", paramLabel = "VALUE", description = "a record's value (UTF-8 text); several make several records")
-        List<String> values;
-
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            String servers = Optional.ofNullable(bootstrapServers).orElseGet(this::runningBroker);
-            Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers,
-                    ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000,
-                    ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
-            try (var producer = new KafkaProducer<>(config, new StringSerializer(), new StringSerializer())) {
-                for (String value : values) {
-                    ProducerRecord<String, String> record = new ProducerRecord<>(topic, partition, key, value);
-                    headers.forEach((name, header) -> record.headers().add(name, header.getBytes(StandardCharsets.UTF_8)));
-                    RecordMetadata sent = producer.send(record).get();
-                    spec.commandLine().getOut().println(sent.topic() + "-" + sent.partition() + "@" + sent.offset());
-                }
-                return 0;
-            } catch (ExecutionException e) {
-                throw new UserError("the Kafka broker at " + servers + " refused the record: " + e.getCause().getMessage());
-            } catch (KafkaException e) {
-                throw new UserError("the Kafka broker at " + servers + " does not answer (is local/run start still running?): "
-                        + e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return 1;
-            }
-        }
-
-        private String runningBroker() {
-            Path file = workDirectory.resolve(KafkaSource.BOOTSTRAP_FILE);
-            try {
-                return Files.readString(file).strip();
-            } catch (IOException e) {
-                throw new UserError("no Kafka broker is running for --work-dir " + workDirectory + " (" + file + " is missing):"
-                        + " local/run start runs one when the template has a SelfManagedKafka or MSK event; for"
-                        + " StockMovementsFunction start with --parameter-overrides KafkaBootstrapServers=localhost:9092");
             }
         }
     }

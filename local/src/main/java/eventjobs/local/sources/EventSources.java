@@ -26,7 +26,8 @@ public final class EventSources {
             "ScheduleV2", ScheduleSource.KIND,
             "DynamoDB", DynamoDbStreamSource.KIND,
             "SelfManagedKafka", KafkaSource.KIND,
-            "MSK", KafkaSource.KIND);
+            "MSK", KafkaSource.KIND,
+            "MQ", RabbitMqSource.KIND);
 
     private EventSources() {}
 

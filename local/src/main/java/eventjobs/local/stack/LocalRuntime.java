@@ -3,6 +3,8 @@ package eventjobs.local.stack;
 import eventjobs.local.aws.EmbeddedAws;
 import eventjobs.local.aws.Gateway;
 import eventjobs.local.chaos.Chaos;
+import eventjobs.local.console.Activity;
+import eventjobs.local.console.Console;
 import eventjobs.local.chaos.ChaosSummary;
 import eventjobs.local.chaos.Fault;
 import eventjobs.local.chaos.Injector;
@@ -14,7 +16,9 @@ import eventjobs.local.runtime.InvocationFaults;
 import eventjobs.local.runtime.InvocationResult;
 import eventjobs.local.sources.AsyncInvoker;
 import eventjobs.local.sources.DeliveryFaults;
+import eventjobs.local.aws.RabbitMqServer;
 import eventjobs.local.sources.EventSource;
+import eventjobs.local.sources.RabbitMqSource;
 import eventjobs.local.sources.EventSources;
 import eventjobs.local.sources.FunctionTarget;
 import eventjobs.local.sources.HttpApiServer;
@@ -26,6 +30,7 @@ import eventjobs.local.template.SamTemplate;
 import eventjobs.local.template.Specs;
 import eventjobs.local.template.TemplateException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -71,11 +76,12 @@ public final class LocalRuntime implements AutoCloseable {
      * @param environment    variables set for a function (by logical id) over the template's, as
      *                       {@code sam local invoke --env-vars} does
      * @param aotCache       whether function JVMs start from an AOT cache kept in the work directory (see {@link AotCache})
+     * @param amqpPort       where the local RabbitMQ broker listens, when the template has MQ events
      */
     public record Options(Path template, String stackName, Map<String, String> parameters, Path workDirectory,
                           Port apiPort, boolean triggers, String buildCommand, AsyncInvoker.RetryDelays retryDelays,
                           Optional<Path> stateDirectory, Clock clock, Optional<Chaos> chaos,
-                          Map<String, Map<String, String>> environment, boolean aotCache) {
+                          Map<String, Map<String, String>> environment, boolean aotCache, Port amqpPort) {
 
         public static final String DEFAULT_STACK_NAME = "eventjobs";
         public static final Path DEFAULT_WORK_DIRECTORY = Path.of(".eventjobs");
@@ -86,6 +92,7 @@ public final class LocalRuntime implements AutoCloseable {
             parameters = Map.copyOf(parameters);
             Objects.requireNonNull(apiPort, "apiPort");
             environment = Map.copyOf(environment);
+            Objects.requireNonNull(amqpPort, "amqpPort");
         }
 
         /** Options for {@code template} with every default: see {@link Builder}. */
@@ -99,6 +106,7 @@ public final class LocalRuntime implements AutoCloseable {
             private String stackName = DEFAULT_STACK_NAME;
             private Map<String, String> parameters = Map.of();
             private Path workDirectory = DEFAULT_WORK_DIRECTORY;
+            private Port amqpPort = Port.anyFree();
             private Port apiPort = Port.anyFree();
             private boolean triggers = true;
             private String buildCommand = DEFAULT_BUILD_COMMAND;
@@ -195,9 +203,15 @@ public final class LocalRuntime implements AutoCloseable {
                 return this;
             }
 
+            /** Port of the local RabbitMQ broker (MQ events only); default any free one. */
+            public Builder amqpPort(Port amqpPort) {
+                this.amqpPort = amqpPort;
+                return this;
+            }
+
             public Options build() {
                 return new Options(template, stackName, parameters, workDirectory, apiPort, triggers, buildCommand,
-                        retryDelays, stateDirectory, clock, chaos, environment, aotCache);
+                        retryDelays, stateDirectory, clock, chaos, environment, aotCache, amqpPort);
             }
         }
     }
@@ -215,11 +229,15 @@ public final class LocalRuntime implements AutoCloseable {
     private final LambdaApi lambdaApi;
     private final List<EventSource> sources;
     private final Optional<Injector> chaos;
+    private final Activity activity;
     private volatile boolean started;
 
-    private LocalRuntime(Options options, EmbeddedAws aws, FunctionLogs logs, InvocationLog log) {
+    private LocalRuntime(Options options, EmbeddedAws aws, FunctionLogs functionLogs, InvocationLog invocationLog) {
         this.aws = aws;
-        this.log = log;
+        this.activity = new Activity(Clock.systemUTC(),
+                name -> Optional.ofNullable(logicalIdByName.get(LambdaApi.functionName(name))).orElse(name));
+        this.log = activity.tee(invocationLog);
+        FunctionLogs logs = activity.tee(functionLogs);
         this.chaos = options.chaos().map(spec -> new Injector(spec, log));
         if (options.chaos().filter(spec -> spec.rate(Fault.AWS_ERRORS) > 0).isPresent() && aws.gateway().isEmpty()) {
             log.problem("chaos", "aws-errors are injected only on the embedded endpoint, not on " + aws.endpoint()
@@ -243,15 +261,34 @@ public final class LocalRuntime implements AutoCloseable {
                 logicalIdByName.put(function.logicalId(), function.logicalId());
             }
             this.sources = options.triggers() ? EventSources.create(triggers, functions::get, new EventSource.Context(
-                    template, aws, sqs, s3, log, options.clock(), options.apiPort(), deliveryFaults(),
+                    template, aws, sqs, s3, log, options.clock(), options.apiPort(), deliveryFaults(), options.amqpPort(),
                     options.workDirectory().toAbsolutePath().normalize())) : List.of();
             sources.forEach(this::own);
             sources.forEach(EventSource::start);
+            mountConsole();
             started = true;
         } catch (RuntimeException e) {
             close();
             throw e;
         }
+    }
+
+    /**
+     * Serves the console under /_eventjobs/ on the embedded endpoint (an external one, such as
+     * LocalStack, is not ours to add pages to). The last runtime started on an endpoint has it.
+     */
+    private void mountConsole() {
+        if (aws.gateway().isEmpty() || aws.queueWatch().isEmpty()) {
+            return;
+        }
+        LambdaClient lambda = own(aws.toEndpoint(LambdaClient.builder()).build());
+        own(new Console(template, aws.gateway().get(), this::functions, sqs, aws.queueWatch().get(), activity,
+                () -> new Redrive(sqs, lambda, template), Clock.systemUTC()).mount());
+    }
+
+    /** What the stack did lately: what the console shows. */
+    public Activity activity() {
+        return activity;
     }
 
     /** Loads, provisions and starts; on failure stops what it started and rethrows. */
@@ -355,6 +392,18 @@ public final class LocalRuntime implements AutoCloseable {
     /** The Kafka broker and mappings, when the template has a Kafka event (SelfManagedKafka or MSK) and triggers run. */
     public Optional<KafkaSource> kafka() {
         return sources.stream().filter(KafkaSource.class::isInstance).map(KafkaSource.class::cast).findFirst();
+    }
+
+    /** The local RabbitMQ broker, when the template has MQ events and triggers run. */
+    public Optional<RabbitMqServer> rabbitMq() {
+        return sources.stream().filter(RabbitMqSource.class::isInstance).map(RabbitMqSource.class::cast)
+                .flatMap(source -> source.server().stream()).findFirst();
+    }
+
+    /** The queues of the template's MQ events, each with the logical id of the function it feeds. */
+    public Map<String, String> rabbitMqQueues() {
+        return sources.stream().filter(RabbitMqSource.class::isInstance).map(RabbitMqSource.class::cast).findFirst()
+                .map(RabbitMqSource::queues).orElse(Map.of());
     }
 
     /** The function with this name or logical id. */

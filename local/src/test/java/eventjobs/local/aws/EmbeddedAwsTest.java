@@ -40,6 +40,34 @@ class EmbeddedAwsTest {
     }
 
     @Test
+    void dynamoDbStream_shouldHoldOneInsertWithTheWholeItem_whenUpdateItemCreatesTheItem() {
+        try (var dynamo = aws.dynamoDb(); var streams = aws.dynamoDbStreams()) {
+            String table = "streamed-" + System.nanoTime();
+            dynamo.createTable(r -> r.tableName(table).billingMode("PAY_PER_REQUEST")
+                    .attributeDefinitions(a -> a.attributeName("id").attributeType("S"))
+                    .keySchema(k -> k.attributeName("id").keyType("HASH"))
+                    .streamSpecification(s -> s.streamEnabled(true).streamViewType("NEW_AND_OLD_IMAGES")));
+            dynamo.updateItem(r -> r.tableName(table).key(java.util.Map.of("id", AttributeValue.fromS("new")))
+                    .updateExpression("SET #s = :s").expressionAttributeNames(java.util.Map.of("#s", "status"))
+                    .expressionAttributeValues(java.util.Map.of(":s", AttributeValue.fromS("CONFIRMED"))));
+            dynamo.updateItem(r -> r.tableName(table).key(java.util.Map.of("id", AttributeValue.fromS("new")))
+                    .updateExpression("ADD #n :one").expressionAttributeNames(java.util.Map.of("#n", "decisions"))
+                    .expressionAttributeValues(java.util.Map.of(":one", AttributeValue.fromN("1"))));
+
+            String arn = dynamo.describeTable(r -> r.tableName(table)).table().latestStreamArn();
+            String shard = streams.describeStream(r -> r.streamArn(arn)).streamDescription().shards().getFirst().shardId();
+            String iterator = streams.getShardIterator(r -> r.streamArn(arn).shardId(shard).shardIteratorType("TRIM_HORIZON"))
+                    .shardIterator();
+            var records = streams.getRecords(r -> r.shardIterator(iterator)).records();
+
+            assertThat(records).extracting(record -> record.eventNameAsString()).containsExactly("INSERT", "MODIFY");
+            assertThat(records.getFirst().dynamodb().newImage()).containsEntry("status",
+                    software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS("CONFIRMED"));
+            assertThat(records.get(1).dynamodb().oldImage()).containsKey("status");
+        }
+    }
+
+    @Test
     void sqs_shouldMoveMessageToDeadLetterQueue_whenReceivedMoreThanMaxReceiveCount() {
         try (SqsClient sqs = aws.sqs()) {
             Queues queues = new Queues(sqs);

@@ -66,6 +66,35 @@ class MainTest {
         assertThat(out.toString()).startsWith("Usage: eventjobs-local " + command);
     }
 
+    /** A command that takes no template. */
+    private int runBare(String... args) {
+        CommandLine cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    @Test
+    void publish_shouldAskForTheQueue_inOneLine() {
+        assertThat(runBare("publish", "{}")).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("eventjobs-local: publish needs --queue <name> (a RabbitMQ queue of the template's"
+                + " MQ events)" + System.lineSeparator());
+    }
+
+    @Test
+    void publish_shouldSayNoBrokerAnswers_whenNothingRunsOnThePort() throws IOException {
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+
+        assertThat(runBare("publish", "--queue", "legacy-orders", "--amqp-port", Integer.toString(port), "{}")).isEqualTo(2);
+        assertThat(err.toString()).startsWith("eventjobs-local: no RabbitMQ broker answers on 127.0.0.1:" + port + " (vhost /)")
+                .endsWith("is local/run start running a template with MQ events (--amqp-port of both the same)?"
+                        + System.lineSeparator())
+                .hasLineCount(1);
+    }
+
     @Test
     void port_shouldBeRefusedInOneLine_whenOutOfRange() {
         assertThat(run("queues", "--port", "-1")).isEqualTo(2);

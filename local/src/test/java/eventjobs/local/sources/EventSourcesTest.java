@@ -79,7 +79,7 @@ class EventSourcesTest {
         assertThatThrownBy(() -> EventSources.read(template))
                 .isInstanceOf(TemplateException.class)
                 .hasMessage(template.file() + ": Resources.Fn.Properties.Events.Stream.Type Kinesis is not supported by the"
-                        + " local runtime (Api, DynamoDB, HttpApi, MSK, S3, SQS, Schedule, ScheduleV2, SelfManagedKafka are)");
+                        + " local runtime (Api, DynamoDB, HttpApi, MQ, MSK, S3, SQS, Schedule, ScheduleV2, SelfManagedKafka are)");
     }
 
     @Test

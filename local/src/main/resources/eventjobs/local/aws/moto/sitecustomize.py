@@ -71,3 +71,41 @@ else:
 
     _models.copy = _TablesNotCopied()
     _models.DynamoDBBackend.transact_write_items = transact_write_items
+
+
+# moto's UpdateItem, when it creates the item, first puts the bare key (a stream record of its own:
+# an INSERT whose NewImage holds the key only) and then writes the update (a second INSERT, the whole
+# item). DynamoDB writes one record, the second. A stream reader would otherwise see an item that
+# never existed. The key's record is left out; an UpdateItem of an existing item is as moto has it.
+try:
+    import threading
+
+    from moto.dynamodb.models.table import StreamShard
+
+    _original_update_item = _models.DynamoDBBackend.update_item
+    _original_stream_add = StreamShard.add
+except Exception as _error:  # noqa: BLE001 - any other moto: leave it alone
+    sys.stderr.write("eventjobs: UpdateItem's stream records left as moto has them (%r)\n" % (_error,))
+else:
+    _updating = threading.local()
+
+    def update_item(self, *args, **kwargs):
+        _updating.first_record = True
+        try:
+            return _original_update_item(self, *args, **kwargs)
+        finally:
+            _updating.first_record = False
+
+    def stream_add(self, old, new):
+        first = getattr(_updating, "first_record", False)
+        _updating.first_record = False
+        if first and old is None and new is not None and set(new.attrs) <= set(self._eventjobs_key_names()):
+            return None
+        return _original_stream_add(self, old, new)
+
+    def _key_names(self):
+        return [name for name in (self.table.hash_key_attr, self.table.range_key_attr) if name]
+
+    StreamShard._eventjobs_key_names = _key_names
+    _models.DynamoDBBackend.update_item = update_item
+    StreamShard.add = stream_add
