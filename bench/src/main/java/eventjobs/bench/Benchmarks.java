@@ -54,7 +54,8 @@ import java.util.concurrent.Future;
  * starts (fresh JVM to first response, median of 5, without and with the AOT cache), warm
  * overhead of the Runtime API path, DynamoDB writes per order in the worker, and orders per
  * second through API, queue and worker next to a plain SDK loop on the same emulator, imports and
- * thumbnails, and reports from the daily totals next to a scan of the orders. Run from the
+ * thumbnails, reports from the daily totals next to a scan of the orders, and the start of the
+ * local Kafka broker. Run from the
  * repository root: {@code make bench}; arguments pick groups ({@code make bench BENCH="zips cold"}).
  */
 public final class Benchmarks {
@@ -65,7 +66,7 @@ public final class Benchmarks {
     private Benchmarks() {}
 
     public static void main(String[] args) throws Exception {
-        List<String> groups = List.of("zips", "cold", "warm", "orders", "files", "reports");
+        List<String> groups = List.of("zips", "cold", "warm", "orders", "files", "reports", "kafka");
         if (!groups.containsAll(List.of(args))) {
             throw new IllegalArgumentException("unknown groups " + List.of(args) + "; the groups are " + groups);
         }
@@ -73,6 +74,9 @@ public final class Benchmarks {
         Path work = Files.createTempDirectory("eventjobs-bench");
         System.out.println("eventjobs benchmarks, " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors()
                 + " cores, Java " + Runtime.version());
+        if (runs(args, "kafka")) {
+            KafkaBenchmarks.brokerStart(work);
+        }
         try (EmbeddedAws aws = EmbeddedAws.start(0);
              LocalRuntime runtime = LocalRuntime.start(LocalRuntime.Options.builder(root.resolve("template.yaml")).stackName(STACK)
                      .workDirectory(work).build(), aws, FunctionLogs.discard(), InvocationLog.discard())) {
@@ -104,7 +108,7 @@ public final class Benchmarks {
         }
     }
 
-    /** Whether a group of figures is asked for: all of them without arguments, else those named (zips, cold, warm, orders, files, reports). */
+    /** Whether a group of figures is asked for: all of them without arguments, else those named (zips, cold, warm, orders, files, reports, kafka). */
     private static boolean runs(String[] args, String group) {
         return args.length == 0 || Arrays.asList(args).contains(group);
     }

@@ -10,7 +10,8 @@ import java.util.Map;
  * Why an input was parked on a dead-letter queue: the one description of a permanent failure,
  * written as SQS message attributes next to the input it belongs to, whether that input was an
  * SQS message ({@link Origin.Message}), the payload of an asynchronous invoke
- * ({@link Origin.Invocation}) or a stream record ({@link Origin.StreamRecord}). The reason is cut to {@value #MAX_REASON_LENGTH} characters here,
+ * ({@link Origin.Invocation}), a stream record ({@link Origin.StreamRecord}) or a Kafka record
+ * ({@link Origin.KafkaRecord}). The reason is cut to {@value #MAX_REASON_LENGTH} characters here,
  * and only here, so that it stays readable and far below SQS's 256 KiB message limit.
  *
  * @param reason   why retrying cannot help, never blank
@@ -31,6 +32,9 @@ public record DeadLetter(String reason, String type, Origin origin, Instant fail
     public static final String REQUEST_ID = "failure-request-id";
     public static final String STREAM = "failure-stream";
     public static final String SEQUENCE_NUMBER = "failure-sequence-number";
+    public static final String TOPIC = "failure-topic";
+    public static final String PARTITION = "failure-partition";
+    public static final String OFFSET = "failure-offset";
 
     /** The longest reason kept; a longer one ends with "…". */
     public static final int MAX_REASON_LENGTH = 2048;
@@ -49,6 +53,12 @@ public record DeadLetter(String reason, String type, Origin origin, Instant fail
          * {@code requestId}; the sequence number says where it is in its shard.
          */
         record StreamRecord(String functionName, String requestId, String streamArn, String sequenceNumber) implements Origin {}
+
+        /**
+         * A Kafka record that {@code functionName} read in request {@code requestId}; topic,
+         * partition and offset say where it is.
+         */
+        record KafkaRecord(String functionName, String requestId, String topic, int partition, long offset) implements Origin {}
     }
 
     public DeadLetter {
@@ -84,6 +94,13 @@ public record DeadLetter(String reason, String type, Origin origin, Instant fail
                 attributes.put(REQUEST_ID, record.requestId());
                 attributes.put(STREAM, record.streamArn());
                 attributes.put(SEQUENCE_NUMBER, record.sequenceNumber());
+            }
+            case Origin.KafkaRecord record -> {
+                attributes.put(FUNCTION, record.functionName());
+                attributes.put(REQUEST_ID, record.requestId());
+                attributes.put(TOPIC, record.topic());
+                attributes.put(PARTITION, Integer.toString(record.partition()));
+                attributes.put(OFFSET, Long.toString(record.offset()));
             }
         }
         attributes.put(FAILED_AT, failedAt.toString());

@@ -23,7 +23,9 @@ class SamLocalEnvTest {
 
     @Test
     void envVarsFile_shouldOnlySetVariablesTheTemplateDeclares() throws Exception {
-        SamTemplate template = SamTemplate.load(ROOT.resolve("template.yaml"), "eventjobs", Map.of());
+        // with every optional job on, so that the file covers each function the template can have
+        SamTemplate template = SamTemplate.load(ROOT.resolve("template.yaml"), "eventjobs",
+                Map.of("KafkaBootstrapServers", "kafka.example.com:9096"));
         JsonNode file = JsonMapper.shared().readTree(ROOT.resolve("events/env-localstack.json").toFile());
 
         for (Map.Entry<String, JsonNode> scope : file.properties()) {

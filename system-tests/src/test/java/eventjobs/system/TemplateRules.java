@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -84,33 +85,52 @@ final class TemplateRules {
     }
 
     /**
-     * A stream mapping keeps records Lambda gives up on (an OnFailure destination), gives up at some
-     * point (a poison record otherwise blocks its shard until the stream drops it, 24 hours to a
-     * year), and lets a handler that answers with partial failures be heard.
+     * A mapping that reads a partitioned log (a DynamoDB or Kinesis stream, a Kafka topic) keeps
+     * records Lambda gives up on (an OnFailure destination), gives up at some point (a poison record
+     * otherwise blocks its shard or partition until the log drops it, or for ever on Kafka), and lets
+     * a handler that answers with partial failures be heard.
      */
     private static void streamMappings(CloudFormation cfn, Function<String, String> handlerReturnType,
                                        List<String> violations) {
         for (Map.Entry<String, JsonNode> mapping : cfn.resources("AWS::Lambda::EventSourceMapping")) {
             JsonNode properties = mapping.getValue().path("Properties");
-            if (!readsStream(cfn, properties.path("EventSourceArn"))) {
+            Optional<String> log = logKind(cfn, properties);
+            if (log.isEmpty()) {
                 continue;
             }
+            String reads = " reads a " + log.get() + " (" + mapping.getKey() + ")";
             String function = cfn.function(properties.path("FunctionName")).orElse("?");
             if (properties.at("/DestinationConfig/OnFailure/Destination").isMissingNode()) {
-                violations.add(function + " reads a stream (" + mapping.getKey() + ") with no OnFailure destination,"
+                violations.add(function + reads + " with no OnFailure destination,"
                         + " so the records Lambda gives up on leave no trace");
             }
             if (properties.path("MaximumRetryAttempts").asInt(-1) < 0 && properties.path("MaximumRecordAgeInSeconds").asInt(-1) < 0) {
-                violations.add(function + " reads a stream (" + mapping.getKey() + ") with neither MaximumRetryAttempts nor"
-                        + " MaximumRecordAgeInSeconds, so one failing record blocks its shard until the stream drops it");
+                violations.add(function + reads + " with neither MaximumRetryAttempts nor"
+                        + " MaximumRecordAgeInSeconds, so one failing record blocks its " + (log.get().equals("stream")
+                        ? "shard until the stream drops it" : "partition until the topic drops it"));
             }
             boolean reportsItemFailures = properties.path("FunctionResponseTypes").valueStream()
                     .anyMatch(type -> "ReportBatchItemFailures".equals(type.asString()));
             if (handlerReturnType.apply(function).endsWith("StreamsEventResponse") && !reportsItemFailures) {
-                violations.add(function + " returns StreamsEventResponse but its stream mapping " + mapping.getKey()
+                violations.add(function + " returns StreamsEventResponse but its " + log.get() + " mapping " + mapping.getKey()
                         + " lacks FunctionResponseTypes: [ReportBatchItemFailures], so its partial failures would be ignored");
             }
         }
+    }
+
+    /** "stream" for a mapping on a DynamoDB or Kinesis stream, "Kafka topic" for one on Kafka (self-managed or MSK). */
+    private static Optional<String> logKind(CloudFormation cfn, JsonNode properties) {
+        if (readsStream(cfn, properties.path("EventSourceArn"))) {
+            return Optional.of("stream");
+        }
+        return readsKafka(cfn, properties) ? Optional.of("Kafka topic") : Optional.empty();
+    }
+
+    private static boolean readsKafka(CloudFormation cfn, JsonNode properties) {
+        JsonNode arn = properties.path("EventSourceArn");
+        return !properties.at("/SelfManagedEventSource/Endpoints/KafkaBootstrapServers").isMissingNode()
+                || CloudFormation.target(arn).map(id -> "AWS::MSK::Cluster".equals(cfn.resource(id).path("Type").asString()))
+                        .orElseGet(() -> arn.asString("").startsWith("arn:aws:kafka:"));
     }
 
     private static void asyncDestinations(CloudFormation cfn, List<String> violations) {
@@ -178,7 +198,7 @@ final class TemplateRules {
     /**
      * Every way work can fail or pile up has an alarm: each function's errors and throttles, each
      * asynchronous path's event age, drops and undeliverable failures, each queue's oldest message,
-     * each dead-letter queue's depth, each stream mapping's iterator age, each HTTP API's 5xx answers.
+     * each dead-letter queue's depth, each stream mapping's iterator age, each Kafka mapping's offset lag, each HTTP API's 5xx answers.
      */
     private static void alarmsCoverEveryFailurePath(CloudFormation cfn, List<String> violations) {
         Set<Watched> watched = watched(cfn);
@@ -201,10 +221,9 @@ final class TemplateRules {
         }
         for (Map.Entry<String, JsonNode> mapping : cfn.resources("AWS::Lambda::EventSourceMapping")) {
             JsonNode properties = mapping.getValue().path("Properties");
-            if (readsStream(cfn, properties.path("EventSourceArn"))) {
-                cfn.function(properties.path("FunctionName")).ifPresent(function -> required.put(
-                        new Watched(LAMBDA, "IteratorAge", function), ", though it reads a stream (" + mapping.getKey() + ")"));
-            }
+            logKind(cfn, properties).ifPresent(log -> cfn.function(properties.path("FunctionName")).ifPresent(function ->
+                    required.put(new Watched(LAMBDA, log.equals("stream") ? "IteratorAge" : "OffsetLag", function),
+                            ", though it reads a " + log + " (" + mapping.getKey() + ")")));
         }
         for (Map.Entry<String, JsonNode> api : cfn.resources("AWS::ApiGatewayV2::Api")) {
             if (!"WEBSOCKET".equals(api.getValue().at("/Properties/ProtocolType").asString())) {

@@ -25,7 +25,9 @@ final class EventFile {
             "SQS", "an SQS event {\"Records\": [{\"eventSource\": \"aws:sqs\", ...}]}",
             "S3", "an S3 event {\"Records\": [{\"eventSource\": \"aws:s3\", ...}]}",
             "HttpApi", "an HTTP API payload 2.0 event {\"version\": \"2.0\", \"requestContext\": {\"http\": ...}, ...}",
-            "Api", "a REST API proxy event {\"httpMethod\": ..., \"path\": ..., ...}");
+            "Api", "a REST API proxy event {\"httpMethod\": ..., \"path\": ..., ...}",
+            "SelfManagedKafka", "a Kafka event {\"eventSource\": \"SelfManagedKafka\", \"records\": {\"topic-0\": [...]}, ...}",
+            "MSK", "an MSK event {\"eventSource\": \"aws:kafka\", \"eventSourceArn\": ..., \"records\": {...}, ...}");
 
     private final Path file;
     private final byte[] bytes;
@@ -102,6 +104,10 @@ final class EventFile {
         }
         if (source.equals("aws:s3")) {
             return Optional.of("S3");
+        }
+        String kafka = json.path("eventSource").asString("");
+        if (kafka.equals("SelfManagedKafka") || kafka.equals("aws:kafka")) {
+            return Optional.of(kafka.equals("aws:kafka") ? "MSK" : "SelfManagedKafka");
         }
         if (json.path("requestContext").has("http")) {
             return Optional.of("HttpApi");

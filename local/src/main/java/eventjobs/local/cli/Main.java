@@ -18,6 +18,7 @@ import eventjobs.local.template.NotEmulated;
 import eventjobs.local.template.SamTemplate;
 import eventjobs.local.template.Specs;
 import eventjobs.local.template.TemplateException;
+import eventjobs.local.sources.KafkaSource;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -275,6 +276,9 @@ public final class Main {
             template.secrets().forEach(x -> out.println("  secret         " + x.logicalId() + " = " + x.name()
                     + "  (read it: aws --endpoint-url " + endpoint + " secretsmanager get-secret-value --secret-id "
                     + x.name() + " --query SecretString --output text)"));
+            runtime.kafka().ifPresent(kafka -> out.println("  Kafka          " + kafka.bootstrapServers()
+                    + " (in this JVM, KRaft; topics: " + String.join(", ", kafka.topics()) + ", " + KafkaSource.PARTITIONS
+                    + " partitions each; publish: local/run publish --topic TOPIC [--key KEY] 'VALUE')"));
             template.functions().forEach(f -> out.println("  function       " + f.logicalId() + " = " + f.name() + " ("
                     + f.events().stream().map(Specs.Event::name).toList() + ")"));
             out.println("  AOT cache      " + aotCache(runtime));
@@ -455,5 +459,4 @@ public final class Main {
             }
         }
     }
-
 }

@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * The "Try:" lines of the start banner, all derived from the template: a request for each of its
  * routes (with the body of a matching sample event in {@code events/} next to the template, if
  * there is one), a message for each queue a function reads, an object for each bucket
- * notification, an item for each streamed table a function reads. Nothing for a trigger the
+ * notification, an item for each streamed table a function reads, a record for each Kafka topic. Nothing for a trigger the
  * template does not have.
  */
 final class TryIt {
@@ -52,6 +52,7 @@ final class TryIt {
                                     + template.queueUrl(q.logicalId()) + " --message-body '{}'"));
                     case "S3" -> lines.add(upload(properties, endpoint));
                     case "DynamoDB" -> lines.add(putItem(template, properties, endpoint));
+                    case "SelfManagedKafka", "MSK" -> properties.strings("Topics").forEach(topic -> lines.add(publish(topic, samples)));
                     default -> { }
                 }
             }
@@ -88,6 +89,30 @@ final class TryIt {
         }
         return "aws --endpoint-url " + endpoint + " dynamodb put-item --table-name " + table.name() + " --item '{"
                 + String.join(",", keys) + "}'";
+    }
+
+    /** A record published to the runtime's broker: the first record of a sample Kafka event on this topic, else {}. */
+    private static String publish(String topic, List<JsonNode> samples) {
+        for (JsonNode sample : samples) {
+            for (JsonNode records : sample.path("records")) {
+                for (JsonNode record : records) {
+                    if (record.path("topic").asString("").equals(topic) && record.path("value").isString()) {
+                        Optional<String> key = Optional.ofNullable(record.path("key").asString(null)).map(TryIt::decoded);
+                        return "local/run publish --topic " + topic + key.map(k -> " --key '" + k.replace("'", "'\\''") + "'").orElse("")
+                                + " '" + decoded(record.get("value").asString()).replace("'", "'\\''") + "'";
+                    }
+                }
+            }
+        }
+        return "local/run publish --topic " + topic + " '{}'";
+    }
+
+    private static String decoded(String base64) {
+        try {
+            return new String(java.util.Base64.getDecoder().decode(base64), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return base64;
+        }
     }
 
     private static String upload(EventProperties notification, URI endpoint) {

@@ -6,6 +6,7 @@ import eventjobs.local.template.SamTemplate;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.OptionalInt;
@@ -55,22 +56,12 @@ public interface EventSource extends AutoCloseable {
     /**
      * What a source may use: the provisioned template, the AWS endpoint and clients on it, the
      * log for invocations and problems, the clock, the port of the HTTP API, the faults its
-     * deliveries suffer in chaos mode ({@link DeliveryFaults#NONE} otherwise), and the AMQP port of
-     * the local RabbitMQ broker (started only for MQ events).
+     * deliveries suffer in chaos mode ({@link DeliveryFaults#NONE} otherwise), the AMQP port of the
+     * local RabbitMQ broker (started only for MQ events), and the runtime's work directory (where a
+     * source keeps what it runs itself, such as the Kafka broker's data).
      */
     record Context(SamTemplate template, EmbeddedAws aws, SqsClient sqs, S3Client s3, InvocationLog log, Clock clock,
-                   Port apiPort, DeliveryFaults faults, Port amqpPort) {
-
-        public Context(SamTemplate template, EmbeddedAws aws, SqsClient sqs, S3Client s3, InvocationLog log, Clock clock,
-                       Port apiPort, DeliveryFaults faults) {
-            this(template, aws, sqs, s3, log, clock, apiPort, faults, Port.anyFree());
-        }
-
-        public Context(SamTemplate template, EmbeddedAws aws, SqsClient sqs, S3Client s3, InvocationLog log, Clock clock,
-                       Port apiPort) {
-            this(template, aws, sqs, s3, log, clock, apiPort, DeliveryFaults.NONE);
-        }
-    }
+                   Port apiPort, DeliveryFaults faults, Port amqpPort, Path workDirectory) {}
 
     /** Sources started and closed together, in order. */
     static EventSource all(List<? extends EventSource> sources) {

@@ -25,6 +25,8 @@ public final class EventSources {
             "Schedule", ScheduleSource.KIND,
             "ScheduleV2", ScheduleSource.KIND,
             "DynamoDB", DynamoDbStreamSource.KIND,
+            "SelfManagedKafka", KafkaSource.KIND,
+            "MSK", KafkaSource.KIND,
             "MQ", RabbitMqSource.KIND);
 
     private EventSources() {}

@@ -23,6 +23,7 @@ import eventjobs.local.sources.EventSources;
 import eventjobs.local.sources.FunctionTarget;
 import eventjobs.local.sources.HttpApiServer;
 import eventjobs.local.sources.InvocationLog;
+import eventjobs.local.sources.KafkaSource;
 import eventjobs.local.sources.LambdaApi;
 import eventjobs.local.sources.Port;
 import eventjobs.local.template.SamTemplate;
@@ -260,7 +261,8 @@ public final class LocalRuntime implements AutoCloseable {
                 logicalIdByName.put(function.logicalId(), function.logicalId());
             }
             this.sources = options.triggers() ? EventSources.create(triggers, functions::get, new EventSource.Context(
-                    template, aws, sqs, s3, log, options.clock(), options.apiPort(), deliveryFaults(), options.amqpPort())) : List.of();
+                    template, aws, sqs, s3, log, options.clock(), options.apiPort(), deliveryFaults(), options.amqpPort(),
+                    options.workDirectory().toAbsolutePath().normalize())) : List.of();
             sources.forEach(this::own);
             sources.forEach(EventSource::start);
             mountConsole();
@@ -385,6 +387,11 @@ public final class LocalRuntime implements AutoCloseable {
     /** The API server, when the template has routes and an API port was given. */
     public Optional<HttpApiServer> api() {
         return sources.stream().filter(HttpApiServer.class::isInstance).map(HttpApiServer.class::cast).findFirst();
+    }
+
+    /** The Kafka broker and mappings, when the template has a Kafka event (SelfManagedKafka or MSK) and triggers run. */
+    public Optional<KafkaSource> kafka() {
+        return sources.stream().filter(KafkaSource.class::isInstance).map(KafkaSource.class::cast).findFirst();
     }
 
     /** The local RabbitMQ broker, when the template has MQ events and triggers run. */

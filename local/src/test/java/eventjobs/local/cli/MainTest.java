@@ -165,4 +165,31 @@ class MainTest {
                 + " triggered by HttpApi");
         assertThat(answered503).isEqualTo(1);
     }
+
+    @Test
+    void publish_shouldSayHowToStartABroker_whenNoneRunsForTheWorkDirectory() {
+        CommandLine cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+
+        int status = cli.execute("publish", "--work-dir", dir.resolve("work").toString(), "--topic", "t", "v");
+
+        assertThat(status).isEqualTo(2);
+        assertThat(err.toString()).startsWith("eventjobs-local: no Kafka broker is running for --work-dir " + dir.resolve("work"))
+                .contains("local/run start runs one when the template has a SelfManagedKafka or MSK event");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void eventFile_shouldTellKafkaEventsApart_forTheMismatchWarning() throws IOException {
+        var web = eventjobs.local.template.SamTemplate.load(dir.resolve("template.yaml"), "m", java.util.Map.of())
+                .function("Web").orElseThrow();
+        Path selfManaged = file("kafka.json", "{\"eventSource\": \"SelfManagedKafka\", \"records\": {}}");
+        Path msk = file("msk.json", "{\"eventSource\": \"aws:kafka\", \"eventSourceArn\": \"arn:aws:kafka:x\", \"records\": {}}");
+
+        assertThat(EventFile.read(selfManaged, web).mismatch(web)).hasValueSatisfying(warning ->
+                assertThat(warning).contains("looks like a SelfManagedKafka event, but Web is triggered by HttpApi"));
+        assertThat(EventFile.read(msk, web).mismatch(web)).hasValueSatisfying(warning ->
+                assertThat(warning).contains("looks like a MSK event"));
+    }
 }

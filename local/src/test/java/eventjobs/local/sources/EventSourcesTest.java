@@ -79,7 +79,7 @@ class EventSourcesTest {
         assertThatThrownBy(() -> EventSources.read(template))
                 .isInstanceOf(TemplateException.class)
                 .hasMessage(template.file() + ": Resources.Fn.Properties.Events.Stream.Type Kinesis is not supported by the"
-                        + " local runtime (Api, DynamoDB, HttpApi, MQ, S3, SQS, Schedule, ScheduleV2 are)");
+                        + " local runtime (Api, DynamoDB, HttpApi, MQ, MSK, S3, SQS, Schedule, ScheduleV2, SelfManagedKafka are)");
     }
 
     @Test
@@ -120,5 +120,37 @@ class EventSourcesTest {
         assertThatThrownBy(() -> EventSources.read(template))
                 .isInstanceOf(TemplateException.class)
                 .hasMessageContaining("Resources.Fn.Properties.Events.R.Properties.RestApiId must be a !Ref to a AWS::Serverless::Api");
+    }
+
+    @Test
+    void read_shouldGiveKafkaMappingsLambdasDefaults_andRefuseMoreThanOneTopic() throws IOException {
+        SamTemplate template = template("""
+                Self: { Type: SelfManagedKafka, Properties: { KafkaBootstrapServers: ["b:9092"], Topics: [t] } }
+                Managed:
+                  Type: MSK
+                  Properties:
+                    Stream: arn:aws:kafka:us-east-1:1:cluster/c/x
+                    Topics: [t]
+                    StartingPosition: LATEST
+                    DestinationConfig: { OnFailure: { Destination: "arn:aws:sqs:us-east-1:1:q" } }
+                """);
+
+        List<EventSource.Event> events = events(EventSources.read(template), "Fn");
+
+        assertThat(events.getFirst()).isInstanceOfSatisfying(KafkaSource.Mapping.class, kafka -> {
+            assertThat(kafka.clusterArn()).isEmpty();
+            assertThat(kafka.startingPosition()).isEqualTo(KafkaSource.StartingPosition.TRIM_HORIZON);
+            assertThat(kafka.batchSize()).isEqualTo(100);
+            assertThat(kafka.batchingWindow()).isEqualTo(Duration.ofMillis(500));
+            assertThat(kafka.maximumRetryAttempts()).isEmpty();
+        });
+        assertThat(events.get(1)).isInstanceOfSatisfying(KafkaSource.Mapping.class, kafka -> {
+            assertThat(kafka.clusterArn()).hasValue("arn:aws:kafka:us-east-1:1:cluster/c/x");
+            assertThat(kafka.startingPosition()).isEqualTo(KafkaSource.StartingPosition.LATEST);
+            assertThat(kafka.maximumRetryAttempts()).hasValue(KafkaSource.RETRIES_WITH_DESTINATION);
+        });
+        SamTemplate twoTopics = template("K: { Type: SelfManagedKafka, Properties: { KafkaBootstrapServers: [\"b:9092\"], Topics: [a, b] } }");
+        assertThatThrownBy(() -> EventSources.read(twoTopics)).isInstanceOf(TemplateException.class)
+                .hasMessageContaining("Events.K.Properties.Topics must name exactly one topic, was [a, b]");
     }
 }
