@@ -67,6 +67,7 @@ public final class SamTemplate {
     private final List<Specs.Queue> queues;
     private final List<Specs.Table> tables;
     private final List<Specs.Bucket> buckets;
+    private final List<LambdaNotification> lambdaNotifications;
     private final List<Specs.Function> functions;
     private final List<Specs.Secret> secrets;
     private final NotEmulated notEmulated;
@@ -99,6 +100,7 @@ public final class SamTemplate {
         this.queues = readQueues();
         this.tables = readTables();
         this.buckets = ids("AWS::S3::Bucket").stream().map(id -> new Specs.Bucket(id, bucketName(id))).toList();
+        this.lambdaNotifications = readLambdaNotifications();
         this.functions = ids("AWS::Serverless::Function").stream().map(this::functionSpec).toList();
         this.secrets = ids("AWS::SecretsManager::Secret").stream().map(this::secretSpec).toList();
         this.notEmulated = readNotEmulated();
@@ -231,6 +233,10 @@ public final class SamTemplate {
                 }
             }
         }
+        lambdaNotifications.stream()
+                .filter(notification -> functions.stream().noneMatch(f -> notification.invokes(functionArn(f.logicalId()))))
+                .forEach(notification -> lines.add(notification.path() + " invokes " + notification.function()
+                        + ", which is no function of this template: not run locally"));
         ignoredByProperty.forEach((property, owners) -> lines.add(property + " of " + String.join(", ", owners)
                 + (NO_LOCAL_EFFECT.contains(property) || !functionOwned(owners) ? ": no local effect" : ": ignored locally")));
         return new NotEmulated(List.copyOf(lines));
@@ -349,15 +355,18 @@ public final class SamTemplate {
                 environment, reserved, events, async, dlq);
     }
 
-    /**
-     * The notification configurations of the template's buckets that invoke this function
-     * ({@code NotificationConfiguration.LambdaConfigurations}, naming the function or one of its
-     * aliases or versions), as the {@code Type: S3} events they amount to, one each.
-     */
-    @SuppressWarnings("unchecked")
-    private List<Specs.Event> bucketNotifications(String functionId) {
-        String functionArn = new Attributes().getAtt(functionId, "Arn", "Resources." + functionId);
-        List<Specs.Event> events = new ArrayList<>();
+    /** One entry of a bucket's {@code NotificationConfiguration.LambdaConfigurations}, resolved. */
+    private record LambdaNotification(String bucket, int index, String path, Map<String, Object> configuration, String function) {
+
+        /** Whether it invokes the function of this ARN, or one of its aliases or versions. */
+        boolean invokes(String functionArn) {
+            return function.equals(functionArn) || function.startsWith(functionArn + ":");
+        }
+    }
+
+    /** Every bucket's {@code LambdaConfigurations}, read once for all functions. */
+    private List<LambdaNotification> readLambdaNotifications() {
+        List<LambdaNotification> notifications = new ArrayList<>();
         for (String bucket : ids("AWS::S3::Bucket")) {
             Object configuration = properties(bucket).get("NotificationConfiguration");
             if (configuration == null || !enabled(bucket)) {
@@ -368,18 +377,35 @@ public final class SamTemplate {
             for (int i = 0; i < lambdas.size(); i++) {
                 String at = path + "[" + i + "]";
                 Map<String, Object> lambda = map(intrinsics.resolve(lambdas.get(i), at), at);
-                String target = requiredString(lambda, "Function", at);
-                if (!target.equals(functionArn) && !target.startsWith(functionArn + ":")) {
-                    continue;
-                }
-                Map<String, Object> properties = new LinkedHashMap<>();
-                properties.put("Bucket", bucketName(bucket));
-                properties.put("Events", requiredString(lambda, "Event", at));
-                Optional.ofNullable(lambda.get("Filter")).ifPresent(filter -> properties.put("Filter", filter));
-                events.add(new Specs.Event(bucket + "Notification" + (i + 1), "S3", properties, at));
+                notifications.add(new LambdaNotification(bucket, i, at, lambda, requiredString(lambda, "Function", at)));
             }
         }
+        return List.copyOf(notifications);
+    }
+
+    /**
+     * The bucket notifications that invoke this function (naming it or one of its aliases or
+     * versions), as the {@code Type: S3} events they amount to, one each.
+     */
+    private List<Specs.Event> bucketNotifications(String functionId) {
+        String functionArn = functionArn(functionId);
+        List<Specs.Event> events = new ArrayList<>();
+        for (LambdaNotification notification : lambdaNotifications) {
+            if (!notification.invokes(functionArn)) {
+                continue;
+            }
+            Map<String, Object> properties = new LinkedHashMap<>();
+            properties.put("Bucket", bucketName(notification.bucket()));
+            properties.put("Events", requiredString(notification.configuration(), "Event", notification.path()));
+            Optional.ofNullable(notification.configuration().get("Filter")).ifPresent(filter -> properties.put("Filter", filter));
+            events.add(new Specs.Event(notification.bucket() + "Notification" + (notification.index() + 1), "S3", properties,
+                    notification.path()));
+        }
         return events;
+    }
+
+    private String functionArn(String functionId) {
+        return new Attributes().getAtt(functionId, "Arn", "Resources." + functionId);
     }
 
     private Specs.Secret secretSpec(String id) {

@@ -105,6 +105,8 @@ class SamTemplateTest {
                             Function: !Ref Fn.Alias
                           - Event: s3:ObjectCreated:Put
                             Function: !GetAtt Other.Arn
+                          - Event: s3:ObjectCreated:*
+                            Function: arn:aws:lambda:us-east-1:000000000000:function:elsewhere
                         QueueConfigurations:
                           - Event: s3:ObjectCreated:*
                             Queue: arn:aws:sqs:us-east-1:000000000000:elsewhere
@@ -134,7 +136,10 @@ class SamTemplateTest {
         assertThat(template.function("Other").orElseThrow().events()).singleElement().satisfies(event ->
                 assertThat(event.properties()).containsEntry("Events", "s3:ObjectCreated:Put").doesNotContainKey("Filter"));
         assertThat(template.notEmulated().lines())
-                .contains("Drop: NotificationConfiguration.QueueConfigurations is not run locally (LambdaConfigurations are)");
+                .contains("Drop: NotificationConfiguration.QueueConfigurations is not run locally (LambdaConfigurations are)",
+                        "Resources.Drop.Properties.NotificationConfiguration.LambdaConfigurations[2] invokes"
+                                + " arn:aws:lambda:us-east-1:000000000000:function:elsewhere, which is no function of this template:"
+                                + " not run locally");
     }
 
     @Test
