@@ -6,11 +6,11 @@ MVN := scripts/mvn -B --no-transfer-progress
 ## test: build every function zip and run all tests against local emulators (ElasticMQ, moto), a
 ##       local RabbitMQ broker and the console in a headless Chromium (Debian packages, installed when missing)
 test: test-packages check-tools
-	$(MVN) verify
+	$(MVN) -T 3 verify
 
 ## build: the Lambda zips template.yaml points at (functions/*/target/*.zip), no tests
 build:
-	$(MVN) -q -DskipTests install
+	$(MVN) -q -T 2 -DskipTests install
 
 ## local: build, then run the whole template locally (API on :3000, AWS endpoint on :4566)
 local: build

@@ -71,14 +71,12 @@ class BadTemplateAndCliCorpusTest {
     @ParameterizedTest(name = "[{index}] local/run {0}")
     @MethodSource("commandLines")
     void cli_shouldExit2WithOneLine(List<String> arguments, String message) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-XX:TieredStopAtLevel=1",
-                "-jar", ROOT.resolve("local/target/eventjobs-local.jar").toString()));
+        List<String> command = new ArrayList<>();
         for (String argument : arguments) {
             command.add(argument.startsWith("@") ? corpusFile(argument.substring(1)).toString() : argument);
         }
 
-        Commands.Result result = Commands.run(ROOT, command);
+        Commands.Result result = Commands.localRun(ROOT, command);
 
         assertThat(result.exitCode()).as(result.output()).isEqualTo(2);
         assertThat(result.output().strip().lines().toList()).singleElement().asString().contains(message);

@@ -3,6 +3,7 @@ package eventjobs.system;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -12,6 +13,23 @@ final class Commands {
     record Result(int exitCode, String output) {}
 
     private Commands() {}
+
+    /**
+     * {@code local/run} with {@code arguments}, as the script starts it (the JDK of this JVM, C1 only),
+     * run from the project root.
+     */
+    static Result localRun(Path root, List<String> arguments) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-XX:TieredStopAtLevel=1",
+                "-jar", root.resolve("local/target/eventjobs-local.jar").toString()));
+        command.addAll(arguments);
+        return run(root, command);
+    }
+
+    /** A work directory for {@code local/run} of the test classes of {@code stack}, apart from other classes' (they run in parallel). */
+    static Path cliWork(Path root, String stack) {
+        return root.resolve("system-tests/target/cli-work-" + stack);
+    }
 
     static Result run(Path workingDirectory, List<String> command) {
         try {

@@ -140,14 +140,11 @@ class LegacyOrdersTest {
     }
 
     private static Commands.Result cli(String... arguments) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-jar", ROOT.resolve("local/target/eventjobs-local.jar").toString()));
-        command.addAll(List.of(arguments));
+        List<String> command = new ArrayList<>(List.of(arguments));
         if (!arguments[0].equals("publish")) {
             command.addAll(List.of("--port", Integer.toString(aws.endpoint().getPort()), "--stack-name", STACK,
-                    "--work-dir", ROOT.resolve("system-tests/target/cli-work").toString()));
+                    "--work-dir", Commands.cliWork(ROOT, STACK).toString()));
         }
-        return Commands.run(ROOT, command);
+        return Commands.localRun(ROOT, command);
     }
 }

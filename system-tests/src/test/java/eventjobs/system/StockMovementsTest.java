@@ -155,16 +155,12 @@ class StockMovementsTest {
 
     @Test
     void cli_shouldPublishToTheRuntimesBroker_andInvokeTheFunctionWithTheSampleEvent() {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String jar = ROOT.resolve("local/target/eventjobs-local.jar").toString();
-
-        Commands.Result published = Commands.run(ROOT, List.of(java, "-jar", jar, "publish", "--work-dir", work.toString(),
+        Commands.Result published = Commands.localRun(ROOT, List.of("publish", "--work-dir", work.toString(),
                 "--topic", "stock-movements", "--key", "MUG-1", movement("mv-cli", "MUG-1", 4)));
-        Commands.Result invoked = Commands.run(ROOT, List.of(java, "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-jar", jar, "invoke", "StockMovementsFunction", "--no-aot-cache",
+        Commands.Result invoked = Commands.localRun(ROOT, List.of("invoke", "StockMovementsFunction", "--no-aot-cache",
                 "-e", "events/stock-movements-kafka.json", "--parameter-overrides", "KafkaBootstrapServers=kafka.example.com:9096",
                 "--port", Integer.toString(aws.endpoint().getPort()), "--stack-name", STACK,
-                "--work-dir", ROOT.resolve("system-tests/target/cli-work").toString()));
+                "--work-dir", Commands.cliWork(ROOT, STACK).toString()));
 
         assertThat(published.exitCode()).as(published.output()).isZero();
         assertThat(published.output().strip()).matches("stock-movements-[0-2]@\\d+");
