@@ -175,8 +175,10 @@ public final class Main {
 
         private static boolean running(URI endpoint) {
             try {
-                HttpResponse<Void> response = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(300)).build()
-                        .send(HttpRequest.newBuilder(endpoint.resolve("/_eventjobs/health")).timeout(Duration.ofSeconds(1)).build(),
+                // nothing listening is refused at once; a runtime that listens may be slow to answer on a
+                // busy machine, and taking it for absent would run the command on a temporary endpoint
+                HttpResponse<Void> response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()
+                        .send(HttpRequest.newBuilder(endpoint.resolve("/_eventjobs/health")).timeout(Duration.ofSeconds(20)).build(),
                                 HttpResponse.BodyHandlers.discarding());
                 return response.statusCode() == 200;
             } catch (IOException | InterruptedException e) {
@@ -342,6 +344,10 @@ public final class Main {
             EventFile payload = EventFile.read(event, target);
             payload.mismatch(target).ifPresent(warning -> spec.commandLine().getErr().println("eventjobs-local: warning: " + warning));
             EmbeddedAws aws = common.endpoint(false);
+            if (aws.embedded()) {
+                spec.commandLine().getErr().println("eventjobs-local: nothing is running on port " + common.port + ": the function runs on a"
+                        + " temporary endpoint, and what it writes goes with it (local/run start keeps it)");
+            }
             try (LocalRuntime runtime = LocalRuntime.start(common.options().apiPort(Port.none()).triggers(false).aotCache(!noAotCache).build(), aws,
                     FunctionLogs.toStandardError(), common.log(System.err))) {
                 InvocationResult result = runtime.invoke(function, payload.bytes());
