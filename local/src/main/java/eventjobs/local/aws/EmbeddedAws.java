@@ -270,10 +270,35 @@ public final class EmbeddedAws implements AutoCloseable {
     }
 
     static int freePort() {
+        // Below the kernel's ephemeral range: a port the kernel hands out (bind to 0) is soon handed
+        // out again to an outgoing connection, which may take it before the server that was given
+        // it listens (seen with several runtimes on one machine).
+        int below = ephemeralRangeStart();
+        if (below > FIRST_CHOSEN_PORT + 1000) {
+            for (int attempt = 0; attempt < 50; attempt++) {
+                int port = java.util.concurrent.ThreadLocalRandom.current().nextInt(FIRST_CHOSEN_PORT, below);
+                try (ServerSocket socket = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                    return socket.getLocalPort();
+                } catch (IOException taken) {
+                    // another one
+                }
+            }
+        }
         try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException("no free loopback port", e);
+        }
+    }
+
+    /** The lowest port freePort chooses itself: above the well-known ports local tools listen on. */
+    private static final int FIRST_CHOSEN_PORT = 20_000;
+
+    private static int ephemeralRangeStart() {
+        try {
+            return Integer.parseInt(java.nio.file.Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException notLinux) {
+            return 0;
         }
     }
 }

@@ -75,6 +75,30 @@ public final class RabbitMqServer implements AutoCloseable {
      */
     public static RabbitMqServer start(int port, String virtualHost) {
         Path script = script().orElseThrow(() -> new IllegalStateException("rabbitmq-server is not installed; " + INSTALL_HINT));
+        // a port found free may be taken by another process before the broker listens on it: then
+        // the broker stops at once (eaddrinuse), and it is started again on other free ports
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return start(script, port, virtualHost);
+            } catch (PortTaken e) {
+                if (attempt == PORT_ATTEMPTS) {
+                    throw new IllegalStateException(e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    /** How many times a broker is started on other free ports when one it was given is taken. */
+    private static final int PORT_ATTEMPTS = 3;
+
+    /** The broker stopped on start because a port it was given to listen on was taken meanwhile. */
+    private static final class PortTaken extends RuntimeException {
+        PortTaken(String message) {
+            super(message);
+        }
+    }
+
+    private static RabbitMqServer start(Path script, int port, String virtualHost) {
         int amqpPort = port == 0 ? EmbeddedAws.freePort() : port;
         int distPort = EmbeddedAws.freePort();
         int epmdPort = EmbeddedAws.freePort();
@@ -115,7 +139,10 @@ public final class RabbitMqServer implements AutoCloseable {
             // a port mapper of its own, on loopback, that close() stops; distribution on loopback too
             env.put("ERL_EPMD_PORT", Integer.toString(epmdPort));
             env.put("ERL_EPMD_ADDRESS", "127.0.0.1");
-            env.put("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-kernel inet_dist_use_interface {127,0,0,1}");
+            // schedulers that sleep when idle instead of spinning: a local broker is mostly idle, and a
+            // spinning one takes CPU from the functions beside it
+            env.put("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-kernel inet_dist_use_interface {127,0,0,1}"
+                    + " +sbwt none +sbwtdcpu none +sbwtdio none");
             process = builder.start();
         } catch (IOException e) {
             throw new IllegalStateException("cannot start " + script + ": " + e.getMessage() + "; " + INSTALL_HINT, e);
@@ -123,7 +150,15 @@ public final class RabbitMqServer implements AutoCloseable {
         RabbitMqServer server = new RabbitMqServer(process, amqpPort, virtualHost, directory, epmdPort);
         // a JVM ended by a signal (kill, a test run's timeout) does not close it: the broker would outlive it
         Runtime.getRuntime().addShutdownHook(server.orphanGuard);
-        server.awaitReady();
+        try {
+            server.awaitReady();
+        } catch (IllegalStateException e) {
+            server.close();
+            if (port == 0 && e.getMessage().contains("eaddrinuse")) {
+                throw new PortTaken(e.getMessage());
+            }
+            throw e;
+        }
         return server;
     }
 
