@@ -96,7 +96,7 @@ final class ColdStarts {
             Map<String, String> environment = new HashMap<>(template.environment());
             environment.put("JAVA_TOOL_OPTIONS", entry.getValue());
             FunctionConfig config = new FunctionConfig(template.name(), template.handler(), template.codeDirectory(),
-                    template.timeout(), template.memoryMb(), environment, template.maxInstances());
+                    template.timeout(), template.memoryMb(), environment, template.maxInstances(), template.snapStart());
             Path cacheDirectory = work.resolve("options-aot").resolve(Integer.toString(variant++));
             if (entry.getValue().contains("-Xshare")) {
                 Stats without = measure(logicalId, config, AotCache.off());

@@ -36,6 +36,8 @@ class SamTemplateTest {
         assertThat(worker.timeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(worker.memoryMb()).isEqualTo(1024);
         assertThat(worker.codeUri()).isEqualTo(PROJECT_TEMPLATE.getParent().resolve("functions/order-worker/target/order-worker.zip"));
+        // SnapStart from the Globals: its JVM keeps the JVM's own JIT settings (see FunctionInstanceTest)
+        assertThat(worker.snapStart()).isTrue();
         assertThat(worker.environment()).containsEntry("ORDERS_TABLE", "eventjobs-OrdersTable")
                 .containsEntry("AWS_LAMBDA_LOG_FORMAT", "JSON")
                 .containsEntry("JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1");

@@ -11,9 +11,17 @@ import java.util.Map;
  * @param environment   the function's variables (Globals + Environment + endpoints); the AWS_LAMBDA_*
  *                      variables are added by the runtime
  * @param maxInstances  how many instances may run at once (reserved concurrency or a mapping's cap)
+ * @param snapStart     whether the function has SnapStart on (its JVM then keeps the JVM's own JIT
+ *                      settings; without it, Lambda's Java runtime stops at C1 unless JAVA_TOOL_OPTIONS says otherwise)
  */
 public record FunctionConfig(String name, String handler, Path codeDirectory, Duration timeout, int memoryMb,
-                             Map<String, String> environment, int maxInstances) {
+                             Map<String, String> environment, int maxInstances, boolean snapStart) {
+
+    /** A function without SnapStart. */
+    public FunctionConfig(String name, String handler, Path codeDirectory, Duration timeout, int memoryMb,
+                          Map<String, String> environment, int maxInstances) {
+        this(name, handler, codeDirectory, timeout, memoryMb, environment, maxInstances, false);
+    }
 
     public FunctionConfig {
         environment = Map.copyOf(environment);

@@ -109,11 +109,20 @@ public final class FunctionInstance implements AutoCloseable {
         return new FunctionInstance(config, api, process, startedAt, logs, watch, CompletableFuture.allOf(process.onExit(), out, err));
     }
 
-    /** What Lambda's Java runtime does: heap bounded by the memory setting, serial GC; CDS stays on (the JVM's default). */
+    /**
+     * What Lambda's Java runtime does: heap bounded by the memory setting, serial GC; CDS stays on (the
+     * JVM's default); and without SnapStart, tiered compilation stopped at C1 unless the function's
+     * JAVA_TOOL_OPTIONS sets it (the JVM reads JAVA_TOOL_OPTIONS before its command line, so the
+     * default is left out then).
+     */
     static List<String> jvmOptions(FunctionConfig config, Path runtimeDirectory) {
-        return List.of("-XX:MaxHeapSize=" + (config.memoryMb() * 85 / 100) + "m", "-XX:+UseSerialGC", "-XX:-UsePerfData",
-                "--enable-native-access=ALL-UNNAMED",
-                "-D" + RuntimeClasspath.JNI_PROPERTY + "=" + RuntimeClasspath.jniLibrary(runtimeDirectory));
+        List<String> options = new java.util.ArrayList<>(List.of("-XX:MaxHeapSize=" + (config.memoryMb() * 85 / 100) + "m",
+                "-XX:+UseSerialGC", "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED",
+                "-D" + RuntimeClasspath.JNI_PROPERTY + "=" + RuntimeClasspath.jniLibrary(runtimeDirectory)));
+        if (!config.snapStart() && !config.environment().getOrDefault("JAVA_TOOL_OPTIONS", "").contains("Tiered")) {
+            options.add(0, "-XX:TieredStopAtLevel=1");
+        }
+        return List.copyOf(options);
     }
 
     public boolean alive() {

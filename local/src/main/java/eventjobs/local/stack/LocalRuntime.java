@@ -333,7 +333,7 @@ public final class LocalRuntime implements AutoCloseable {
         environment.put("AWS_ENDPOINT_URL_LAMBDA", lambdaApi.uri().toString());
         awsErrorsListener(function.name()).ifPresent(listener -> environment.put("AWS_ENDPOINT_URL", listener.uri().toString()));
         FunctionConfig config = new FunctionConfig(function.name(), function.handler(), code.directory(), function.timeout(),
-                function.memoryMb(), environment, maxInstances);
+                function.memoryMb(), environment, maxInstances, function.snapStart());
         AotCache aotCache = options.aotCache()
                 ? AotCache.in(workDirectory.resolve("aot").resolve(function.logicalId()), code.sha256())
                 : AotCache.off();

@@ -350,9 +350,10 @@ public final class SamTemplate {
                 .map(value -> String.valueOf(((Map<String, Object>) value).get("TargetArn")));
         OptionalInt reserved = properties.containsKey("ReservedConcurrentExecutions")
                 ? OptionalInt.of(integer(properties, "ReservedConcurrentExecutions", 0, path)) : OptionalInt.empty();
+        boolean snapStart = properties.get("SnapStart") instanceof Map<?, ?> snap && "PublishedVersions".equals(snap.get("ApplyOn"));
         return new Specs.Function(id, functionName(id), handler, runtime, root.resolve(codeUri).normalize(),
                 Duration.ofSeconds(integer(properties, "Timeout", 3, path)), integer(properties, "MemorySize", 128, path),
-                environment, reserved, events, async, dlq);
+                environment, reserved, events, async, dlq, snapStart);
     }
 
     /** One entry of a bucket's {@code NotificationConfiguration.LambdaConfigurations}, resolved. */

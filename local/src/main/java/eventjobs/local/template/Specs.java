@@ -49,7 +49,7 @@ public final class Specs {
     public record Function(String logicalId, String name, String handler, String runtime, Path codeUri,
                            Duration timeout, int memoryMb, Map<String, String> environment,
                            OptionalInt reservedConcurrency, List<Event> events, Optional<AsyncConfig> async,
-                           Optional<String> deadLetterTargetArn) {}
+                           Optional<String> deadLetterTargetArn, boolean snapStart) {}
 
     /**
      * A trigger of a function as the template writes it: its name, its SAM {@code Type} and its
