@@ -139,6 +139,10 @@ public final class Benchmarks {
             case "ReportWorkerFunction" -> Files.readString(root.resolve("events/report-requested.json"))
                     .replace("8c1d3e0f-5a7b-3c9d-8e2f-1a2b3c4d5e6f", reportJob(root))
                     .getBytes(StandardCharsets.UTF_8);
+            case "PaymentWorkerFunction" -> Files.readString(root.resolve("events/payment-worker-batch.json"))
+                    .replace("arn:aws:sqs:us-east-1:123456789012:eventjobs-PaymentsQueue",
+                            "arn:aws:sqs:us-east-1:000000000000:" + STACK + "-PaymentsQueue")
+                    .getBytes(StandardCharsets.UTF_8);
             case "ImportFunction" -> uploadEvent("cold/import-" + coldRun++ + ".csv");
             case "ThumbnailFunction" -> uploadEvent("cold/image-" + coldRun++ + ".png");
             default -> "{}".getBytes(StandardCharsets.UTF_8);
@@ -307,7 +311,11 @@ public final class Benchmarks {
             }
             double plainRate = orders / ((System.nanoTime() - start) / 1e9);
             System.out.printf(Locale.ROOT, "  plain SDK loop (1 thread: send each, receive 10 + delete batch) %7.1f messages/s%n", plainRate);
-            System.out.printf(Locale.ROOT, "  ratio pipeline / plain loop %.2f%n", pipelineRate / plainRate);
+            System.out.printf(Locale.ROOT, "  ratio pipeline / plain SQS loop %.2f%n", pipelineRate / plainRate);
+            double sameWork = PlainOrderLoop.run(dynamo, sqs, orders, 8, body);
+            System.out.printf(Locale.ROOT, "  the same AWS work, plain SDK (8 producers: put, send, mark; %d consumers: receive 10,"
+                    + " confirm each, delete batch) %7.1f orders/s%n", PlainOrderLoop.CONSUMERS, sameWork);
+            System.out.printf(Locale.ROOT, "  ratio pipeline / the same work without the runtime %.2f%n", pipelineRate / sameWork);
         }
     }
 
