@@ -163,6 +163,8 @@ class MainTest {
         }
         assertThat(warning).contains("eventjobs-local: warning: event file " + sqsEvent + " looks like a SQS event, but Web is"
                 + " triggered by HttpApi");
+        // nothing runs on port 1: the invoke says that its effects stay on a temporary endpoint
+        assertThat(warning).contains("eventjobs-local: nothing is running on port 1: the function runs on a temporary endpoint");
         assertThat(answered503).isEqualTo(1);
     }
 
